@@ -1,0 +1,59 @@
+# unga-brief: `make report` produces the briefing from the shipped data; `make test` runs the checks.
+# Both set themselves up on a fresh machine (a local .venv from constraints.txt; Chromium from
+# Debian's packages when run as root on Debian).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps report test lint check-notebooks curate validate strip bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the pinned stack (once; again when pyproject/constraints change)
+
+system-deps: ## install Chromium and poppler-utils from Debian when root and missing (for PDF and its tests)
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium and poppler-utils (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else echo "note: Chromium/poppler not installed and not root: PDF steps will say how to install them"; fi
+
+report: setup system-deps ## produce report/briefing.html and report/briefing.pdf from the shipped data
+	$(BIN)/unga-brief run
+
+test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest
+	$(BIN)/pytest -q
+
+lint: setup ## ruff lint + format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+check-notebooks: setup ## fail if a notebook under notebooks/ carries outputs or execution counts
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/nbstripout --verify notebooks/*.ipynb \
+	  || { echo "notebooks carry outputs: run 'make strip'"; exit 1; }; fi
+
+strip: setup ## strip outputs from the notebooks (keeps metadata.kernelspec)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+curate: setup ## rebuild data/ from ../shared/data/sources (byte-identical when nothing changed)
+	$(BIN)/unga-brief curate
+
+validate: setup ## check data/ and print the coverage table
+	$(BIN)/unga-brief validate
+
+bench: setup system-deps ## time `unga-brief run` cold / warm against plain nbconvert (prints figures)
+	$(BIN)/python bench/bench_run.py
+
+clean: ## remove build outputs (keeps report/ and data/)
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""The `unga-brief` command line: curate, validate, run, ingest, fetch, diff.
+
+Every failure the user can act on is one line on stderr and a documented exit code
+(DESIGN §6): 0 ok, 2 invalid data or parameters, 3 network, 4 notebook or render failure,
+5 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .errors import UngaBriefError
+from .paths import Paths
+
+
+def _cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
+    from .curate import run_curate
+
+    cur, changed = run_curate(paths)
+    cat = cur.catalog
+    cov = cat.groupby(["body", "coverage"], observed=True).size()
+    print(
+        f"curated {len(cat)} texts ({', '.join(f'{b} {c}: {n}' for (b, c), n in cov.items())}); "
+        f"{len(cur.votes)} country votes; {len(cur.conflicts)} conflicts listed"
+    )
+    print("changed: " + (", ".join(changed) if changed else "nothing (byte-identical)"))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
+    from .validate import validate_data
+
+    table = validate_data(paths)
+    with_pd_options(lambda: print(table.drop(columns=["id"]).to_string(index=False)))
+    cov = table.groupby(["body", "coverage"]).size()
+    print(f"\nvalid: {len(table)} texts; " + ", ".join(f"{b} {c} {n}" for (b, c), n in cov.items()))
+    return 0
+
+
+def with_pd_options(fn):
+    import pandas as pd
+
+    with pd.option_context(
+        "display.width", 200, "display.max_colwidth", 60, "display.max_rows", 500
+    ):
+        fn()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="unga-brief", description=__doc__.splitlines()[0])
+    p.add_argument("--root", help="project root (default: the folder holding data/)")
+    p.add_argument("--sources", help="gathered sources folder (default: ../shared/data/sources)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser(
+        "curate", help="build data/ from the gathered sources (byte-identical re-runs)"
+    )
+    s.set_defaults(func=_cmd_curate)
+    s = sub.add_parser("validate", help="check data/ and print the coverage table")
+    s.set_defaults(func=_cmd_validate)
+    try:
+        from . import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
+
+        pipeline.register(sub)
+    except ImportError:
+        pass
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    paths = Paths.default(args.root, args.sources)
+    try:
+        return args.func(args, paths)
+    except UngaBriefError as e:
+        print(f"unga-brief: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("unga-brief: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Shared fixtures: a scratch copy of the tiny real-shaped project, and the shipped project."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from unga_brief.paths import Paths
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+MINI = TESTS / "fixtures" / "mini"
+SHARED_SOURCES = ROOT.parent / "shared" / "data" / "sources"
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder`` (to prove nothing was written)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Paths:
+    """A fresh copy of tests/fixtures/mini (sources + human-edited metadata), not yet curated."""
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root)
+    return Paths.default(root, root / "sources")
+
+
+@pytest.fixture
+def mini_curated(mini: Paths) -> Paths:
+    from unga_brief.curate import run_curate
+
+    run_curate(mini)
+    return mini
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Paths:
+    """The project's own committed data/ (read-only use)."""
+    return Paths.default(ROOT, SHARED_SOURCES)
+
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_SOURCES.is_dir(), reason="../shared/data/sources not present (a user's clone)"
+)
