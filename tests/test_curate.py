@@ -243,3 +243,14 @@ def test_totals_only_text_has_no_rows_and_blank_unknown_totals(shipped):
     assert rus["official_abstain"] == "" and rus["official_non_voting"] == "", (
         "unknown stays blank, never 0"
     )
+
+
+def test_clone_without_sources_recurates_byte_identical(mini_curated):
+    """A user's clone has no ../shared: curate rebuilds data/ from what is committed."""
+    from unga_brief.paths import Paths
+
+    before = tree_digest(mini_curated.data)
+    clone = Paths.default(mini_curated.root, mini_curated.root / "no-such-sources")
+    _, changed = run_curate(clone)
+    assert changed == []
+    assert tree_digest(mini_curated.data) == before

@@ -39,7 +39,9 @@ BASIS_BY_RANK = {1: "record", 2: "list", 3: "derived", 4: "named", 5: "named"}
 BASIS_ORDER = ["record", "list", "derived", "named"]
 #: Rows of rank 1-3 come from complete roll calls: a text with any such row must be full.
 ROLL_CALL_MAX_RANK = 3
-VOTE_COLUMNS = ["text_id", "iso3", "vote", "basis", "source", "citation"]
+VOTE_COLUMNS = ["text_id", "iso3", "vote", "basis", "rank", "source", "citation"]
+#: Rank of a basis when the committed data is the base layer (no ../shared).
+RANK_BY_BASIS = {"record": 1, "list": 2, "derived": 3, "named": 4}
 CONFLICT_COLUMNS = [
     "text_id",
     "symbol",
@@ -409,16 +411,34 @@ def build_catalog(
 
 
 def curate(paths: Paths) -> Curated:
-    """Load inputs, process, and return the curated frames (nothing written)."""
-    src = paths.sources
-    if not src.is_dir():
-        raise MalformedFile(f"sources folder {src} not found (curate needs ../shared/data/sources)")
+    """Load inputs, process, and return the curated frames (nothing written).
+
+    Layers, highest precedence first: UN Digital Library files brought in by ``ingest``/``fetch``
+    (``data/raw/``, rank 1); then the gathered sources (``../shared/data/sources``) per
+    ``curation.yml``; in a clone without them, the committed curated data stands in for them.
+    """
+    from .raw import read_raw_layer
+
     rules = load_rules(paths)
     texts_meta = catalog_mod.load_texts_meta(paths)
     labels = catalog_mod.label_map(texts_meta)
-    reference = build_reference(src, rules["inputs"]["reference"], rules)
-    rows = read_vote_inputs(src, rules, labels)
-    totals_rows = read_totals_inputs(src, rules, labels)
+    if paths.sources.is_dir():
+        src = paths.sources
+        reference = build_reference(src, rules["inputs"]["reference"], rules)
+        rows = read_vote_inputs(src, rules, labels)
+        totals_rows = read_totals_inputs(src, rules, labels)
+        sources = describe_sources(src, rules, rows, totals_rows)
+        base_conflicts: list[dict] = []
+    else:
+        log.info(
+            "sources folder %s not found: the committed data/ is the base layer", paths.sources
+        )
+        reference, rows, totals_rows, sources, base_conflicts = committed_layer(paths, texts_meta)
+    raw_rows, raw_totals, raw_sources = read_raw_layer(paths, texts_meta)
+    if len(raw_rows):
+        rows = pd.concat([raw_rows, rows], ignore_index=True)
+    if len(raw_totals):
+        totals_rows = pd.concat([raw_totals, totals_rows], ignore_index=True)
     totals, total_conflicts = official_totals(totals_rows, texts_meta)
     check_rows_against_texts(rows, totals, reference)
     votes, vote_conflicts = merge_votes(rows, texts_meta)
@@ -427,24 +447,117 @@ def curate(paths: Paths) -> Curated:
     votes = (
         votes.assign(_o=votes["text_id"].map(order))
         .sort_values(["_o", "iso3"])
-        .drop(columns=["_o", "rank", "roll_call"])
+        .drop(columns=["_o", "roll_call"])
         .reset_index(drop=True)
     )
     sym = dict(zip(cat["id"], cat["symbol"].where(cat["symbol"] != "", cat["label"])))
-    conflicts = pd.DataFrame(total_conflicts + vote_conflicts)
+    conflicts = pd.DataFrame(base_conflicts + total_conflicts + vote_conflicts)
     if conflicts.empty:
         conflicts = pd.DataFrame(columns=CONFLICT_COLUMNS)
     conflicts["symbol"] = conflicts["text_id"].map(sym)
     conflicts = (
         conflicts.assign(_o=conflicts["text_id"].map(order))
-        .sort_values(["_o", "kind", "iso3", "field", "other_source"])
+        .sort_values(["_o", "kind", "iso3", "field", "other_source", "other_citation"])
         .drop(columns="_o")[CONFLICT_COLUMNS]
+        .drop_duplicates()
         .reset_index(drop=True)
     )
-    sources = describe_sources(src, rules, rows, totals_rows)
     return Curated(
-        catalog=cat, votes=votes, conflicts=conflicts, reference=reference, sources=sources
+        catalog=cat,
+        votes=votes,
+        conflicts=conflicts,
+        reference=reference,
+        sources=raw_sources + sources,
     )
+
+
+def committed_layer(paths: Paths, texts_meta: list[dict]):
+    """The committed curated data as input rows (for a clone without ../shared).
+
+    Each committed vote becomes a row of its recorded rank and basis, each catalogue row a
+    totals row, so that curating with no new input reproduces data/ byte for byte.
+    """
+    from .validate import load_votes_raw
+
+    def read(rel):
+        p = paths.data / rel
+        try:
+            return pd.read_csv(p, dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise MalformedFile(f"{p}: missing, and no sources folder to rebuild it from") from None
+
+    reference = {
+        name: read(f"reference/{name}.csv")
+        for name in (
+            "member_states",
+            "groups",
+            "non_members",
+            "suspensions",
+            "council_members",
+            "tile_grid",
+        )
+    }
+    reference["council_members"]["year"] = reference["council_members"]["year"].astype(int)
+    for c in ("col", "row"):
+        reference["tile_grid"][c] = reference["tile_grid"][c].astype(int)
+    cat = read("catalog/catalog.csv")
+    known = {t["id"] for t in texts_meta}
+    stale = sorted(set(cat["id"]) - known)
+    if stale:
+        raise UnknownText(f"data/catalog/catalog.csv has texts missing from texts.yml: {stale}")
+    v = load_votes_raw(paths)
+    t = cat.set_index("id")
+    rows = pd.DataFrame(
+        {
+            "label": v["text_id"].map(t["label"]),
+            "date": v["text_id"].map(t["date"]),
+            "iso3": v["iso3"],
+            "country": "",
+            "vote": v["vote"],
+            "citation": v["citation"],
+            "file": v["source"],
+            "line": range(2, len(v) + 2),
+            "order": 0,
+            "body": v["text_id"].map(t["body"]),
+            "text_id": v["text_id"],
+            "rank": v["rank"].astype(int),
+            "basis": v["basis"],
+        }
+    )
+    totals_rows = pd.DataFrame(
+        {
+            "label": cat["label"],
+            "date": cat["date"],
+            "body": cat["body"],
+            "kind": cat["kind"],
+            "title": cat["title"],
+            **{
+                f: [pd.NA if x == "" else int(x) for x in cat[f"official_{f}"]]
+                for f in TOTAL_FIELDS
+            },
+            "citation": cat["source_citation"],
+            "file": cat["source"],
+            "line": range(2, len(cat) + 2),
+            "order": 0,
+            "text_id": cat["id"],
+        }
+    )
+    prev = (
+        yaml.safe_load((paths.sources_yml).read_text(encoding="utf-8"))
+        if paths.sources_yml.exists()
+        else {}
+    )
+    sources = [
+        d
+        for d in (prev or {}).get("inputs", [])
+        if not str(d.get("file", "")).startswith("data/raw/")
+    ]
+    conflicts = (
+        read("conflicts.csv").drop(columns=["symbol"]).to_dict("records")
+        if (paths.data / "conflicts.csv").exists()
+        else []
+    )
+    return reference, rows, totals_rows, sources, conflicts
 
 
 def describe_sources(

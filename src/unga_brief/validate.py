@@ -40,6 +40,7 @@ VOTES_SCHEMA = pa.DataFrameSchema(
         "basis": pa.Column(
             str, pa.Check.isin(["record", "list", "derived", "named"]), nullable=False
         ),
+        "rank": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5]), nullable=False),
         "source": pa.Column(str, nullable=False),
         "citation": pa.Column(str, nullable=True),
     },
@@ -66,7 +67,10 @@ CATALOG_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _schema_error(what: str, e: pa.errors.SchemaError) -> DataError:
+def _schema_error(what: str, e: Exception) -> DataError:
+    errs = getattr(e, "schema_errors", None)
+    if errs:  # SchemaErrors (lazy validation): report the first
+        e = errs[0]
     fc = getattr(e, "failure_cases", None)
     sample = ""
     if fc is not None and len(fc):
@@ -93,8 +97,10 @@ def validate_frames(
         ).astype("Int64")
     try:
         cat = CATALOG_SCHEMA.validate(cat)
-        VOTES_SCHEMA.validate(votes[["text_id", "iso3", "vote", "basis", "source", "citation"]])
-    except pa.errors.SchemaError as e:
+        VOTES_SCHEMA.validate(
+            votes[["text_id", "iso3", "vote", "basis", "rank", "source", "citation"]]
+        )
+    except (pa.errors.SchemaError, pa.errors.SchemaErrors) as e:
         raise _schema_error("curated data", e) from None
 
     unknown = sorted(set(votes["text_id"]) - set(cat["id"]))
@@ -191,7 +197,7 @@ def load_votes_raw(paths: Paths) -> pd.DataFrame:
             raise MalformedFile(f"{p}: missing; run `unga-brief curate`") from None
         except pd.errors.ParserError as e:
             raise MalformedFile(f"{p}: cannot be parsed ({e})") from None
-        want = ["text_id", "iso3", "vote", "basis", "source", "citation"]
+        want = ["text_id", "iso3", "vote", "basis", "rank", "source", "citation"]
         if list(df.columns) != want:
             raise MalformedFile(f"{p}: header {list(df.columns)}, expected {want}")
         frames.append(df)

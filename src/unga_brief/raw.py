@@ -1,0 +1,162 @@
+"""data/raw/: UN Digital Library files brought in by ``ingest`` or ``fetch`` (an input layer).
+
+Each file is kept with a sidecar ``<file>.meta.yml``: where it came from, when it was retrieved,
+its sha256 and size, its kind, and which UNDL record maps to which catalogue text. A MARC XML
+record is kept byte for byte; from a bulk CSV (hundreds of MB) only the rows of the mapped
+records are kept, in the same layout, with the sha256 of the original file recorded.
+``curate`` reads this layer first: a UNDL record outranks every gathered source (rank 1).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import MalformedFile, UnknownText
+from .paths import Paths
+from .sources import sha256_of
+
+META_SUFFIX = ".meta.yml"
+KIND_OF_SYMBOL = (
+    ("A/RES/", "resolution"),
+    ("A/DEC/", "decision"),
+    ("S/RES/", "resolution"),
+    ("S/", "draft"),
+)
+
+
+def meta_files(paths: Paths) -> list[Path]:
+    return sorted(paths.raw_dir.glob(f"*{META_SUFFIX}")) if paths.raw_dir.is_dir() else []
+
+
+def read_meta(meta_path: Path) -> dict:
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise MalformedFile(f"{meta_path}: not valid YAML ({e})") from None
+    for key in ("file", "kind", "sha256", "retrieved_at", "texts"):
+        if key not in (meta or {}):
+            raise MalformedFile(f"{meta_path}: missing {key!r}")
+    return meta
+
+
+def parse_raw(path: Path, kind: str, *, check_totals: bool = True):
+    """Parse a stored UNDL file with the parser its kind needs."""
+    from .undl import parse_marc_xml, read_bulk_csv
+
+    if kind == "marcxml":
+        return parse_marc_xml(path, check_totals=check_totals)
+    if kind in ("ga-bulk-csv", "sc-bulk-csv"):
+        return read_bulk_csv(path, check_totals=check_totals)
+    raise MalformedFile(f"{path}: unknown raw file kind {kind!r}")
+
+
+def kind_of(symbol: str) -> str:
+    for prefix, kind in KIND_OF_SYMBOL:
+        if symbol.startswith(prefix):
+            return kind
+    return "resolution"
+
+
+def read_raw_layer(
+    paths: Paths, texts_meta: list[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """Vote rows and totals rows (curate's input shape) from every file in data/raw/."""
+    known = {t["id"]: t for t in texts_meta}
+    vote_frames, total_frames, sources = [], [], []
+    for order, meta_path in enumerate(meta_files(paths), start=-1000):
+        meta = read_meta(meta_path)
+        f = paths.raw_dir / meta["file"]
+        if not f.exists():
+            raise MalformedFile(f"{meta_path}: the file {meta['file']} it describes is missing")
+        if sha256_of(f) != meta.get("stored_sha256", meta["sha256"]):
+            raise MalformedFile(
+                f"data/raw/{meta['file']}: sha256 differs from its {meta_path.name} (edited?)"
+            )
+        mapping = {str(k): v for k, v in meta["texts"].items()}
+        for tid in mapping.values():
+            if tid not in known:
+                raise UnknownText(
+                    f"{meta_path.name}: maps a record to {tid!r}, which is not in data/catalog/texts.yml"
+                )
+        rec = parse_raw(f, meta["kind"])
+        rel = f"data/raw/{meta['file']}"
+        v = rec.votes[rec.votes["undl_record"].isin(mapping)]
+        t = rec.texts[rec.texts["undl_record"].isin(mapping)]
+        cite = f"UN Digital Library record {{}} ({meta['kind']}, retrieved {meta['retrieved_at']})"
+        if len(v):
+            vote_frames.append(
+                pd.DataFrame(
+                    {
+                        "label": v["symbol"].to_numpy(),
+                        "date": v["date"].to_numpy(),
+                        "iso3": v["iso3"].to_numpy(),
+                        "country": v["name"].to_numpy(),
+                        "vote": v["vote"].to_numpy(),
+                        "citation": [cite.format(r) for r in v["undl_record"]],
+                        "file": rel,
+                        "line": range(2, len(v) + 2),
+                        "order": order,
+                        "body": [
+                            ("SC" if s.startswith("S/") else "GA")
+                            for r, s in zip(v["undl_record"], v["symbol"])
+                        ],
+                        "text_id": v["undl_record"].map(mapping).to_numpy(),
+                        "rank": 1,
+                        "basis": "record",
+                    }
+                )
+            )
+        if len(t):
+            total_frames.append(
+                pd.DataFrame(
+                    {
+                        "label": t["symbol"].to_numpy(),
+                        "date": t["date"].to_numpy(),
+                        "body": t["body"].fillna("GA").to_numpy(),
+                        "kind": [
+                            known[mapping[r]].get("kind") or kind_of(s)
+                            for r, s in zip(t["undl_record"], t["symbol"])
+                        ],
+                        "title": t["title"].fillna("").to_numpy(),
+                        **{c: t[c].to_numpy() for c in ("yes", "no", "abstain", "non_voting")},
+                        "citation": [cite.format(r) for r in t["undl_record"]],
+                        "file": rel,
+                        "line": range(2, len(t) + 2),
+                        "order": order,
+                        "text_id": t["undl_record"].map(mapping).to_numpy(),
+                    }
+                )
+            )
+        sources.append(
+            {
+                "file": rel,
+                "role": "UN Digital Library record(s), ingested",
+                "origin": meta.get("origin", ""),
+                "retrieved_at": meta["retrieved_at"],
+                "rank": 1,
+                "texts": sorted(set(mapping.values())),
+                "sha256": meta["sha256"],
+            }
+        )
+    votes = pd.concat(vote_frames, ignore_index=True) if vote_frames else pd.DataFrame()
+    totals = pd.concat(total_frames, ignore_index=True) if total_frames else pd.DataFrame()
+    return votes, totals, sources
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
