@@ -34,6 +34,7 @@ _ALLOWED_KEYS = {
     "outcome_source",
     "note",
     "resolutions",
+    "tags",
 }
 
 #: Columns of the generated catalogue, in order.
@@ -56,6 +57,7 @@ CATALOG_COLUMNS = [
     "members",
     "adopted",
     "vetoed_by",
+    "tags",
     "undl_record",
     "coverage",
     "complete_lists",

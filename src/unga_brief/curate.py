@@ -294,7 +294,9 @@ def merge_votes(rows: pd.DataFrame, texts_meta: list[dict]) -> tuple[pd.DataFram
     rows = rows.join(chosen.rename("kept"), on=keys)
     winners = rows[(rows["rank"] == rows["top_rank"]) & (rows["vote"] == rows["kept"])]
     first = winners.groupby(keys, sort=True).first()
-    files = winners.groupby(keys, sort=True)["file"].agg(lambda f: " + ".join(dict.fromkeys(f)))
+    files = winners.groupby(keys, sort=True)["file"].agg(
+        lambda f: " + ".join(dict.fromkeys(part for x in f for part in x.split(" + ")))
+    )
     kept = pd.DataFrame(
         {
             "vote": first["vote"],
@@ -388,6 +390,7 @@ def build_catalog(
                 "members": members,
                 "adopted": "true" if adopted else "false",
                 "vetoed_by": " ".join(m.get("vetoed_by") or []),
+                "tags": " ".join(m.get("tags") or []),
                 "undl_record": m.get("undl_record") or "",
                 "coverage": coverage,
                 "complete_lists": complete,
