@@ -39,6 +39,60 @@ def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
+    from .changes import summary
+    from .ingest import ingest
+
+    res = ingest(
+        paths,
+        args.files,
+        add=args.add,
+        topic=args.topic,
+        series=args.series,
+        symbols=args.symbols,
+        records=args.records,
+        since=args.since,
+    )
+    for line in res.already:
+        print(f"already ingested, nothing to do: {line}")
+    for line in res.skipped:
+        print(f"skipped: {line} (use --add --topic T to add it)")
+    for f in res.stored:
+        print(f"stored {f}")
+    for tid in res.added:
+        print(f"added text {tid} to data/catalog/texts.yml (check its series and short title)")
+    if res.stored:
+        print("changes:")
+        for line in summary(res.changes):
+            print(f"  {line}")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace, paths: Paths) -> int:
+    from pathlib import Path
+
+    from .changes import diff, snapshot, summary
+
+    def data_dir(p: str) -> Path:
+        d = Path(p)
+        return d / "data" if (d / "data" / "catalog").is_dir() else d
+
+    old, new = data_dir(args.old), data_dir(args.new)
+    for d in (old, new):
+        if not (d / "catalog" / "catalog.csv").exists():
+            from .errors import MalformedFile
+
+            raise MalformedFile(
+                f"{d}: no catalog/catalog.csv (give a data/ folder or a project root)"
+            )
+    ch = diff(snapshot(old), snapshot(new))
+    for line in summary(ch):
+        print(line)
+    if args.csv:
+        ch.to_csv(args.csv, index=False, lineterminator="\n")
+    return 0
+
+
 def with_pd_options(fn):
     import pandas as pd
 
@@ -60,6 +114,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_curate)
     s = sub.add_parser("validate", help="check data/ and print the coverage table")
     s.set_defaults(func=_cmd_validate)
+    s = sub.add_parser(
+        "ingest", help="bring UN Digital Library files (MARC XML or bulk CSV) into data/"
+    )
+    s.add_argument("files", nargs="+", help="files you downloaded from the UN Digital Library")
+    s.add_argument(
+        "--add",
+        action="store_true",
+        help="add records that no catalogue text matches (needs --topic)",
+    )
+    s.add_argument(
+        "--topic", help="keep only texts of this topic (ukraine or gaza); the topic of added texts"
+    )
+    s.add_argument("--series", help="series of added texts (default: <topic>-added)")
+    s.add_argument("--symbols", nargs="+", help="keep only these symbols (bulk CSV)")
+    s.add_argument("--records", nargs="+", help="keep only these UNDL record ids (bulk CSV)")
+    s.add_argument("--since", help="keep only votes on or after this day, YYYY-MM-DD (bulk CSV)")
+    s.set_defaults(func=_cmd_ingest)
+    s = sub.add_parser(
+        "diff", help="what changed between two data snapshots (data/ folders or project roots)"
+    )
+    s.add_argument("old")
+    s.add_argument("new")
+    s.add_argument("--csv", help="also write the changes as CSV")
+    s.set_defaults(func=_cmd_diff)
     try:
         from . import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
 

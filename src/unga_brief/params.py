@@ -13,9 +13,9 @@ import pandas as pd
 import yaml
 
 from .errors import ParameterError
+from .measures import COINCIDENCE_METHODS
 from .paths import Paths
 
-COINCIDENCE_METHODS = ("votes_only", "state_2017", "state_2021")
 FORMATS = ("html", "pdf")
 
 #: The defaults of DESIGN §5 (params.yaml repeats them; a test keeps the two equal).
