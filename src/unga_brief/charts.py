@@ -442,3 +442,19 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
         f"<figcaption>{html.escape(chart.subtitle)} Data: figures/{html.escape(name)}.csv</figcaption>"
         f"</figure>"
     )
+
+
+def count_bars(df: pd.DataFrame, *, title: str, subtitle: str, xlabel: str) -> Chart:
+    """Horizontal bars ``label`` -> ``value`` (a count), largest first, counts printed."""
+    d = df.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(d) + 1.4))
+    y = np.arange(len(d))[::-1]
+    ax.barh(y, d["value"], color=TOPIC_COLORS["ukraine"], height=0.7)
+    for yi, v in zip(y, d["value"]):
+        ax.text(v + 0.5, yi, f"{int(v)}", va="center", fontsize=7)
+    ax.set_yticks(y, d["label"], fontsize=7.5)
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(0, max(d["value"].max() * 1.12, 1))
+    _finish(fig, title, subtitle, top=1 - 1.15 / (0.34 * len(d) + 1.4))
+    alt = f"{title}. " + "; ".join(f"{r['label']}: {int(r['value'])}" for _, r in d.iterrows())
+    return Chart(fig, d, title, subtitle, alt)

@@ -48,6 +48,17 @@ class Context:
         self.shown.append(name)
         display(HTML(figure))
 
+    def html(self, markup: str) -> None:
+        """Display an HTML block (built by the package, escaped there)."""
+        from IPython.display import HTML, display
+
+        display(HTML(markup))
+
+    def note(self, sentence: str, firm: str = "") -> None:
+        """Display a finding's sentence, with its record + list check in small type."""
+        extra = f'<p class="firm">{html.escape(firm)}</p>' if firm else ""
+        self.html(f'<p class="lead">{html.escape(sentence)}</p>{extra}')
+
     def table(self, df: pd.DataFrame, name: str, caption: str = "", *, max_rows: int | None = None):
         """Save ``df`` as CSV under the tables folder and display it (no index)."""
         from IPython.display import HTML, display

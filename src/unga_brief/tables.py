@@ -208,3 +208,39 @@ def count_trend(counts: pd.DataFrame, series: str, *, scope: str = "All members"
     for v in LETTERS:
         out[f"change_{v}"] = out[v] - out[v].shift(1)
     return out[[x for x in out.columns if x != "coverage_note"] + ["coverage_note"]]
+
+
+def group_table(counts: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
+    """Compact table from :func:`vote_counts`: one row per scope (all members, each UN regional
+    group, each bloc), one column per text (short symbol), cells "Y–N–A–X" (``?`` where a list
+    is not complete), plus ``n``: the scope's members on the latest text."""
+    c = counts[counts["text_id"].isin(list(texts))].copy()
+    if c.empty:
+        return pd.DataFrame(columns=["scope"])
+
+    def cell(r) -> str:
+        return "–".join("?" if pd.isna(r[k]) else str(int(r[k])) for k in ("Y", "N", "A", "X"))
+
+    c["cell"] = [cell(r) for _, r in c.iterrows()]
+    c["col"] = (
+        c["name"]
+        .str.replace("A/RES/", "", regex=False)
+        .str.replace(" [symbol unconfirmed]", "*", regex=False)
+    )
+    order_cols = list(dict.fromkeys(c.sort_values(["date", "text_id"])["col"]))
+    scopes = c[["scope_type", "scope"]].drop_duplicates()
+    wide = c.pivot_table(
+        index=["scope_type", "scope"], columns="col", values="cell", aggfunc="first"
+    )
+    wide = wide.reindex(columns=order_cols)
+    n = c.sort_values("date").groupby(["scope_type", "scope"])["members"].last()
+    wide.insert(0, "n", n)
+    rank = {"all": 0, "regional group": 1, "bloc": 2}
+    wide = wide.reset_index()
+    wide = (
+        wide.assign(_r=wide["scope_type"].map(rank))
+        .sort_values(["_r", "scope"])
+        .drop(columns=["_r", "scope_type"])
+    )
+    del scopes
+    return wide.reset_index(drop=True).fillna("")

@@ -1,0 +1,176 @@
+"""The briefing document's fixed blocks: title, findings list, methodology, sources.
+
+Each function returns an HTML string built from the data (escaped); the notebook displays it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import measures as M
+from .catalog import text_label
+from .changes import latest
+from .findings import Finding
+
+ATTRIBUTION = "© United Nations, {year}, https://digitallibrary.un.org, downloaded on {date}"
+
+
+def _e(s) -> str:
+    return html.escape(str(s))
+
+
+def vintage(ctx) -> str:
+    """The date of the latest vote in the data."""
+    return pd.Timestamp(ctx.catalog["date"].max()).strftime("%d %B %Y").lstrip("0")
+
+
+def title_block(ctx) -> str:
+    p = ctx.params
+    date = p.report_date or vintage(ctx)
+    n_texts = len(ctx.catalog)
+    return (
+        f'<header class="title-block"><h1>{_e(p.report_title)}</h1>'
+        f'<p class="dek">UN General Assembly and Security Council roll calls on Ukraine and Gaza, '
+        f"{p.window[0]:%Y}\u2013{pd.Timestamp(ctx.catalog['date'].max()):%Y}: who abstains, on what, "
+        f"and where the United States stands.</p>"
+        f'<p class="meta">Briefing dated {_e(date)} · data as of the vote of {_e(vintage(ctx))} · '
+        f"{n_texts} voted texts · every figure computed from the roll calls in <code>data/</code></p></header>"
+    )
+
+
+def findings_list(findings: list[Finding]) -> str:
+    items = "".join(
+        f'<li><span class="finding">{_e(f.sentence)}</span>'
+        + (f'<br/><span class="firm">{_e(f.firm)}</span>' if f.firm else "")
+        + "</li>"
+        for f in findings
+    )
+    return f'<section class="findings"><h2>Key findings</h2><ol>{items}</ol></section>'
+
+
+def assumptions(root: Path) -> pd.DataFrame:
+    """The assumptions-and-caveats log (docs/assumptions.md) as ``assumption, text``."""
+    p = Path(root) / "docs" / "assumptions.md"
+    if not p.exists():
+        return pd.DataFrame(columns=["assumption", "text"])
+    text = p.read_text(encoding="utf-8")
+    items = re.findall(r"^- \*\*(.+?)\*\*\s*(.+?)(?=^- \*\*|\Z)", text, flags=re.S | re.M)
+    return pd.DataFrame(
+        [(a.strip(), " ".join(b.split())) for a, b in items], columns=["assumption", "text"]
+    )
+
+
+def definitions_block() -> str:
+    d = M.definitions()
+    rows = "".join(f"<dt>{_e(r.term)}</dt><dd>{_e(r.definition)}</dd>" for r in d.itertuples())
+    return f'<dl class="definitions">{rows}</dl>'
+
+
+def caveats_block(ctx) -> str:
+    a = assumptions(ctx.paths.root)
+    rows = "".join(
+        f"<li><strong>{_e(r.assumption)}</strong> {_e(r.text)}</li>" for r in a.itertuples()
+    )
+    return f'<ul class="caveats">{rows}</ul>'
+
+
+def firm_table(findings: list[Finding]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "finding": [f.sentence.split(";")[0].split(":")[0][:110] for f in findings if f.firm],
+            "on record + list votes alone": [f.firm for f in findings if f.firm],
+        }
+    )
+
+
+def coverage_table(ctx) -> pd.DataFrame:
+    """Per text: official Y–N–A–X, coverage, basis mix (for the methodology page)."""
+    c = ctx.catalog.sort_values(["body", "topic", "date"])
+
+    def fmt(r):
+        return "\u2013".join(
+            "?" if pd.isna(r[k]) else str(int(r[k]))
+            for k in ("official_yes", "official_no", "official_abstain", "official_non_voting")
+        )
+
+    return pd.DataFrame(
+        {
+            "text": [text_label(r) for _, r in c.iterrows()],
+            "date": c["date"].dt.strftime("%Y-%m-%d"),
+            "body": c["body"],
+            "topic": c["topic"],
+            "Y\u2013N\u2013A\u2013X": [fmt(r) for _, r in c.iterrows()],
+            "coverage": c["coverage"].astype(str),
+            "complete lists": c["complete_lists"].replace("", "\u2013"),
+            "basis of the rows": c["basis_mix"].replace("", "\u2013"),
+        }
+    )
+
+
+def conflicts_table(ctx) -> pd.DataFrame:
+    p = ctx.paths.conflicts_csv
+    if not p.exists():
+        return pd.DataFrame()
+    c = pd.read_csv(p, dtype=str, keep_default_na=False)
+    return pd.DataFrame(
+        {
+            "text": c["symbol"],
+            "state / field": c["iso3"].where(c["iso3"] != "", c["field"]),
+            "kept": c["kept"] + " (" + c["kept_source"].str.split("/").str[0] + ")",
+            "other source said": c["other"] + " (" + c["other_source"].str.split("/").str[0] + ")",
+            "status": c["status"],
+        }
+    )
+
+
+def sources_table(ctx) -> pd.DataFrame:
+    doc = yaml.safe_load(ctx.paths.sources_yml.read_text(encoding="utf-8"))
+    rows = []
+    for d in doc.get("inputs", []):
+        rows.append(
+            {
+                "file": d["file"],
+                "role": d.get("role", ""),
+                "origin": d.get("origin", ""),
+                "texts": len(d.get("texts", []) or []),
+                "sha256": str(d.get("sha256", ""))[:12],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sources_block(ctx) -> str:
+    year = pd.Timestamp(ctx.catalog["date"].max()).year
+    raw = sorted(ctx.paths.raw_dir.glob("*.meta.yml")) if ctx.paths.raw_dir.is_dir() else []
+    downloaded = [yaml.safe_load(m.read_text())["retrieved_at"][:10] for m in raw]
+    when = max(downloaded) if downloaded else "the dates in data/sources.yml"
+    last = latest(ctx.paths.changes_dir)
+    change = (
+        (
+            "<p>Latest data change ("
+            + _e(last[0])
+            + "): "
+            + "; ".join(_e(x) for x in last[1][:5])
+            + "</p>"
+        )
+        if last
+        else (
+            "<p>No UN Digital Library file has been ingested since the curated data was built.</p>"
+        )
+    )
+    return (
+        "<p>UN voting data: "
+        + _e(ATTRIBUTION.format(year=year, date=when))
+        + ". Non-commercial use with attribution, as the UN Digital Library's terms require; the outputs of this "
+        "briefing inherit those terms.</p>"
+        "<p>World tile-grid layout: Jon Schwabish, PolicyViz (CC BY-SA 4.0), via mustafasaifee42/Tile-Grid-Map; "
+        "the map inherits CC BY-SA 4.0.</p>"
+        f"<p>Data vintage: latest vote {_e(vintage(ctx))}. Each input file, its origin and sha256 are listed below "
+        "and in <code>data/sources.yml</code>; <code>report/manifest.json</code> repeats the hashes of what this run used.</p>"
+        + change
+    )
