@@ -45,8 +45,8 @@ def title_block(ctx) -> str:
 
 def findings_list(findings: list[Finding]) -> str:
     items = "".join(
-        f'<li><span class="finding">{_e(f.sentence)}</span>'
-        + (f'<br/><span class="firm">{_e(f.firm)}</span>' if f.firm else "")
+        f'<li><span class="finding">{_e(f.headline or f.sentence)}</span>'
+        + (f' <span class="firm">[{_e(f.firm_tag)}]</span>' if f.firm_tag else "")
         + "</li>"
         for f in findings
     )

@@ -31,6 +31,23 @@ class Finding:
     firm: str
     chart: charts.Chart | None = None
     data: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headline: str = ""
+    holds: bool | None = None  # on record + list votes alone (None: not a row-level finding)
+
+    @property
+    def firm_tag(self) -> str:
+        """A short mark for page 1: does the finding hold on records and complete lists alone?"""
+        if self.holds is None:
+            return "official totals" if "official totals" in self.firm.lower() else ""
+        return (
+            "holds on records and complete lists alone"
+            if self.holds
+            else "rests partly on derived or news-named rows"
+        )
+
+
+def _n(v) -> str:
+    return f"{int(v):,}"
 
 
 def _tally(row, prefix: str = "official_") -> str:
@@ -132,12 +149,18 @@ def topic_trend(ctx, topic: str) -> Finding:
         title=title,
         subtitle=f"Official totals of each text, date order. {_source_line(ctx, ids)}",
     )
+    headline = (
+        f"{label} emergency-session texts {verb} {abs(d_yes)} Yes votes, {_month(first['date'])} → "
+        f"{_month(last['date'])} ({int(first['official_yes'])} → {int(last['official_yes'])} of 193); "
+        f"abstentions {int(first['official_abstain'])} → {int(last['official_abstain'])}."
+    )
     return Finding(
         f"{topic}_trend",
         sentence,
-        "Holds: official totals, not affected by derived or named rows.",
+        "Official totals: not affected by derived or named rows.",
         chart,
         counts,
+        headline=headline,
     )
 
 
@@ -166,6 +189,16 @@ def us_2026(ctx) -> Finding:
         a = amend.iloc[0]
         pos = P.amendment_positions(ctx.votes, a["id"], cat)
         backers = pos[pos["backed"]]
+        backers = (
+            backers.assign(
+                display_name=backers["display_name"].replace(
+                    {"United States": "the United States"}
+                ),
+                _us=backers["iso3"] != US,
+            )
+            .sort_values(["_us", "iso3"])
+            .drop(columns="_us")
+        )
         names = _names(backers["display_name"].tolist())
         us_a = pos.set_index("iso3")["vote"].get(US)
         parts.append(
@@ -181,7 +214,23 @@ def us_2026(ctx) -> Finding:
         if cov != "full"
         else "Holds: full roll call."
     )
-    return Finding("us_2026", "; ".join(parts) + ".", firm, None, backers)
+    head = f"{_day(t['date'])}: the Assembly backed Ukraine {_tally(t)}"
+    if not pd.isna(us_vote):
+        head += f"; the US {M_VERB[us_vote]}"
+    if len(amend):
+        head += (
+            f", after its amendment to strike the territorial-integrity paragraphs failed {_tally(a)} "
+            f"(named backers: {_names(backers['display_name'].tolist())}; the roll calls are known only in part)"
+        )
+    return Finding(
+        "us_2026",
+        ", ".join([parts[0], "; ".join(parts[1:])]) + ".",
+        firm,
+        None,
+        backers,
+        headline=head + ".",
+        holds=cov == "full",
+    )
 
 
 M_VERB = {"Y": "voted Yes", "N": "voted No", "A": "abstained", "X": "did not vote"}
@@ -224,7 +273,15 @@ def us_2025_break(ctx) -> Finding:
     )
     n_with = len(rw)
     s += f". In all, the US and Russia cast the same Yes or No on {n_with} of {int(rw['compared'].iloc[0])} texts compared."
-    return Finding("us_2025", s, firm, None, rw)
+    head = (
+        f"{_day(first['date'])}: the US voted {'No' if first['vote'] == 'N' else 'Yes'} with Russia on "
+        f"{first['name']} ({_tally(t)})"
+    )
+    for r in same_day.itertuples():
+        head += f" and {M_VERB[r.us_vote]} on {r.name}, its own draft as amended"
+    return Finding(
+        "us_2025", s, firm, None, rw, headline=head + ".", holds=bool((basis == "record").all())
+    )
 
 
 def us_gaza(ctx) -> Finding:
@@ -248,7 +305,23 @@ def us_gaza(ctx) -> Finding:
         "Holds for the Assembly texts (UN Digital Library records); the vetoes rest on the catalogue's "
         "vetoed_by and Security Council press releases (named rows)."
     )
-    return Finding("us_gaza", s, firm, None, pd.concat([ga, vetoes]))
+    head = (
+        f"Gaza: the US voted No on {len(no)} of {len(ga)} Assembly ceasefire texts (as few as {int(fewest)} "
+        f"of 192 states voted with it) and cast {len(vetoes)} Council vetoes, "
+        f"{_month(vetoes['date'].min())}–{_month(vetoes['date'].max())}."
+    )
+    ga_basis = ctx.votes[ctx.votes["text_id"].isin(ga["text_id"]) & (ctx.votes["iso3"] == US)][
+        "basis"
+    ].astype(str)
+    return Finding(
+        "us_gaza",
+        s,
+        firm,
+        None,
+        pd.concat([ga, vetoes]),
+        headline=head,
+        holds=bool((ga_basis == "record").all()),
+    )
 
 
 def us_timeline(ctx) -> Finding:
@@ -365,7 +438,12 @@ def hedgers(ctx) -> Finding:
             f"where their vote is known; n = 193. {charts.SOURCE_UN}."
         ),
     )
-    return Finding("hedgers", s, firm, chart, ct)
+    head = (
+        f"{len(hed)} states abstained on most Ukraine texts but voted Yes on most Gaza texts"
+        + (f", among them {_names([names[c] for c in focus])}" if focus else "")
+        + f"; {len(rev)} did the reverse."
+    )
+    return Finding("hedgers", s, firm, chart, ct, headline=head, holds=kept >= 0.9 * len(hed))
 
 
 def abstention_by_group(ctx) -> Finding:
@@ -444,7 +522,13 @@ def abstention_by_group(ctx) -> Finding:
             f"{_source_line(ctx, ctx.params.ukraine_texts + ctx.params.gaza_texts)}"
         ),
     )
-    return Finding("abstention_by_group", s, firm, chart, ab)
+    head = (
+        f"{top['scope']} members abstained on {pct(top['ukraine_rate'])} of Ukraine votes vs "
+        f"{pct(top['gaza_rate'])} on Gaza; {bottom['scope']} {pct(bottom['ukraine_rate'])} vs "
+        f"{pct(bottom['gaza_rate'])} (all members {pct(allm['ukraine_rate'])} vs {pct(allm['gaza_rate'])}, "
+        f"n = {_n(allm['ukraine_n'])} / {_n(allm['gaza_n'])} votes)."
+    )
+    return Finding("abstention_by_group", s, firm, chart, ab, headline=head, holds=bool(holds))
 
 
 def switchers(ctx) -> Finding:
@@ -488,7 +572,11 @@ def switchers(ctx) -> Finding:
             f"the eight largest groups. {charts.SOURCE_UN}."
         ),
     )
-    return Finding("switchers", s, firm, chart, ss)
+    head = (
+        f"Largest switch: {int(top['states'])} states from {words[a]} to {words[b]} between "
+        f"{top['from_name']} and {top['to_name']}."
+    )
+    return Finding("switchers", s, firm, chart, ss, headline=head, holds=bool(same))
 
 
 def profile_map(ctx) -> Finding:
@@ -591,7 +679,15 @@ def partners(ctx) -> Finding:
             f"vote's date). {charts.SOURCE_UN}."
         ),
     )
-    return Finding("partners", s, firm, chart, ag)
+    head = (
+        f"EU agreement with the US on Ukraine: {pct(first['agreement'])} in {first['year']}, "
+        f"{pct(last_full['agreement'])} in {last_full['year']} (n = {_n(last_full['n'])} pairs); "
+        f"on Gaza {pct(eu_g.iloc[-1]['agreement'])} in {eu_g.iloc[-1]['year']}."
+    )
+    holds = (
+        bool(len(f)) and abs(float(f["agreement"].iloc[0]) - float(last_full["agreement"])) < 0.1
+    )
+    return Finding("partners", s, firm, chart, ag, headline=head, holds=holds)
 
 
 def coincidence(ctx) -> Finding:
@@ -662,7 +758,14 @@ def coincidence(ctx) -> Finding:
             f"{_source_line(ctx, ctx.params.ukraine_texts + ctx.params.gaza_texts)}"
         ),
     )
-    return Finding("coincidence", s, firm, chart, pooled)
+    fv = M.coincidence_from_counts(fu["same"], fu["opposite"], fu["partial"])
+    head = (
+        f"States voted with the US {u['value'] * 100:.0f}% of the time on Ukraine, {g['value'] * 100:.0f}% on Gaza "
+        f"({label[method]}; n = {_n(u['n'])} / {_n(g['n'])} state-text pairs)."
+    )
+    return Finding(
+        "coincidence", s, firm, chart, pooled, headline=head, holds=abs(fv - u["value"]) < 0.1
+    )
 
 
 def coverage(ctx) -> Finding:
@@ -680,7 +783,14 @@ def coverage(ctx) -> Finding:
         + _names([text_label(r) for _, r in partial[partial["body"] == "GA"].iterrows()], 6)
         + "."
     )
-    return Finding("coverage", s, "", None, cat)
+    part_res = partial[(partial["body"] == "GA") & (partial["kind"] == "resolution")]
+    short = [text_label(r).replace("A/RES/", "") for _, r in part_res.iterrows()]
+    head = (
+        f"How sure: {cov.get('full', 0)} of {len(cat)} texts are known in full, {cov.get('partial', 0)} in part "
+        f"(resolutions {_names(short)}; the rest amendments and Council texts), {cov.get('totals', 0)} in totals only; "
+        f"{firm_share * 100:.0f}% of country votes rest on UN records or complete lists."
+    )
+    return Finding("coverage", s, "", None, cat, headline=head)
 
 
 def all_findings(ctx) -> list[Finding]:
