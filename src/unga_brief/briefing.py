@@ -17,6 +17,8 @@ from .catalog import text_label
 from .changes import latest
 from .findings import Finding
 
+_EMPH = re.compile(r"[*]([^*]+)[*]")
+_EM = r"<em>\1</em>"
 ATTRIBUTION = "© United Nations, {year}, https://digitallibrary.un.org, downloaded on {date}"
 
 
@@ -74,7 +76,8 @@ def definitions_block() -> str:
 def caveats_block(ctx) -> str:
     a = assumptions(ctx.paths.root)
     rows = "".join(
-        f"<li><strong>{_e(r.assumption)}</strong> {_e(r.text)}</li>" for r in a.itertuples()
+        f"<li><strong>{_e(r.assumption)}</strong> {_EMPH.sub(_EM, _e(r.text))}</li>"
+        for r in a.itertuples()
     )
     return f'<ul class="caveats">{rows}</ul>'
 
@@ -82,7 +85,7 @@ def caveats_block(ctx) -> str:
 def firm_table(findings: list[Finding]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "finding": [f.sentence.split(";")[0].split(":")[0][:110] for f in findings if f.firm],
+            "finding": [f.headline or f.sentence for f in findings if f.firm],
             "on record + list votes alone": [f.firm for f in findings if f.firm],
         }
     )

@@ -77,18 +77,41 @@ class Chart:
     alt: str
 
 
-def _header(fig: Figure, title: str, subtitle: str, width: int = 95) -> None:
-    t = "\n".join(textwrap.wrap(title, width))
-    s = "\n".join(textwrap.wrap(subtitle, int(width * 1.25)))
-    fig.suptitle(t, x=0.01, ha="left", fontsize=11.5, fontweight="bold", color=INK, y=1.0)
+def _header(fig: Figure, title: str, subtitle: str, width: int = 92) -> float:
+    """Draw the title (the finding) and subtitle at the top; return their height in inches."""
+    h = fig.get_figheight()
+    t = textwrap.wrap(title, width)
+    s = textwrap.wrap(subtitle, int(width * 1.3))
     fig.text(
-        0.01, 0.985 - 0.045 * (t.count("\n") + 1), s, ha="left", va="top", fontsize=8, color=MUTED
+        0.01,
+        1 - 0.04 / h,
+        "\n".join(t),
+        ha="left",
+        va="top",
+        fontsize=11.5,
+        fontweight="bold",
+        color=INK,
+        linespacing=1.15,
     )
+    y_sub = 0.04 + 0.2 * len(t) + 0.06
+    fig.text(
+        0.01,
+        1 - y_sub / h,
+        "\n".join(s),
+        ha="left",
+        va="top",
+        fontsize=8,
+        color=MUTED,
+        linespacing=1.2,
+    )
+    return y_sub + 0.135 * len(s) + 0.06
 
 
-def _finish(fig: Figure, title: str, subtitle: str, top: float = 0.82) -> None:
-    _header(fig, title, subtitle)
-    fig.subplots_adjust(top=top)
+def _finish(fig: Figure, title: str, subtitle: str, above: float = 0.35) -> None:
+    """Title and subtitle above the plot; ``above``: inches kept free between them and the axes
+    (for a legend or panel titles)."""
+    header = _header(fig, title, subtitle)
+    fig.subplots_adjust(top=1 - (header + above) / fig.get_figheight())
 
 
 def vote_legend(ax, codes=("Y", "N", "A", "X"), **kw) -> None:
@@ -115,7 +138,7 @@ def stacked_votes(counts: pd.DataFrame, *, title: str, subtitle: str) -> Chart:
     """
     df = counts.reset_index(drop=True)
     n = len(df)
-    fig, ax = plt.subplots(figsize=(7.2, 0.32 * n + 1.6))
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * n + 2.3))
     y = np.arange(n)[::-1]
     left = np.zeros(n)
     for c in "YNAX":
@@ -141,7 +164,7 @@ def stacked_votes(counts: pd.DataFrame, *, title: str, subtitle: str) -> Chart:
             if m:
                 ax.text(194, yi, m, va="center", fontsize=6.5, color=MUTED, clip_on=False)
     vote_legend(ax)
-    _finish(fig, title, subtitle, top=1 - 1.25 / (0.32 * n + 1.6))
+    _finish(fig, title, subtitle)
     alt = f"{title}. Stacked bars of Yes, No, Abstain and Non-voting per text: " + "; ".join(
         f"{r.label}: {int(r.Y)}-{int(r.N)}-{int(r.A)}-{int(r.X)}" for r in df.itertuples()
     )
@@ -165,7 +188,7 @@ def dumbbell(
     """
     d = df.reset_index(drop=True)
     n = len(d)
-    fig, ax = plt.subplots(figsize=(7.2, 0.3 * n + 1.5))
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * n + 2.2))
     y = np.arange(n)[::-1]
     lv, rv = d[left].to_numpy(dtype=float) * 100, d[right].to_numpy(dtype=float) * 100
     for yi, a, b in zip(y, lv, rv):
@@ -178,7 +201,7 @@ def dumbbell(
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#EEEEEE")
     ax.legend(frameon=False, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8)
-    _finish(fig, title, subtitle, top=1 - 1.2 / (0.3 * n + 1.5))
+    _finish(fig, title, subtitle)
     alt = f"{title}. " + "; ".join(
         f"{r['label']}: {left_label} {_pct(r[left])}, {right_label} {_pct(r[right])}"
         for _, r in d.iterrows()
@@ -194,7 +217,7 @@ def heatmap_counts(
     table: pd.DataFrame, *, title: str, subtitle: str, xlabel: str, ylabel: str, cmap: str = "Blues"
 ) -> Chart:
     """Counts of states per cell of a cross-tab (rows x columns), annotated."""
-    fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(table) + 1.8))
+    fig, ax = plt.subplots(figsize=(6.6, 0.55 * len(table) + 2.5))
     vals = table.to_numpy(dtype=float)
     ax.imshow(vals, cmap=cmap, aspect="auto", vmin=0, vmax=max(1.0, np.nanmax(vals)))
     for (i, j), v in np.ndenumerate(vals):
@@ -213,7 +236,7 @@ def heatmap_counts(
     ax.set_ylabel(ylabel)
     for s in ax.spines.values():
         s.set_visible(False)
-    _finish(fig, title, subtitle, top=1 - 1.3 / (0.55 * len(table) + 1.8))
+    _finish(fig, title, subtitle, above=0.1)
     data = table.reset_index()
     alt = f"{title}. Counts of states: " + "; ".join(
         f"{r} x {c}: {int(table.loc[r, c])}" for r in table.index for c in table.columns
@@ -229,7 +252,7 @@ def vote_timeline(df: pd.DataFrame, *, title: str, subtitle: str, lanes: list[st
     ``note`` (short text drawn beside the marker).
     """
     d = df.sort_values("date").reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.4, 0.75 * len(lanes) + 1.9))
+    fig, ax = plt.subplots(figsize=(7.4, 0.75 * len(lanes) + 2.6))
     lane_y = {lane: i for i, lane in enumerate(lanes[::-1])}
     for r in d.itertuples():
         yv = lane_y[r.lane]
@@ -279,7 +302,7 @@ def vote_timeline(df: pd.DataFrame, *, title: str, subtitle: str, lanes: list[st
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
     )
-    _finish(fig, title, subtitle, top=1 - 1.35 / (0.75 * len(lanes) + 1.9))
+    _finish(fig, title, subtitle)
     alt = f"{title}. " + "; ".join(
         f"{pd.Timestamp(r.date):%Y-%m-%d} {r.label}: {VOTE_LABELS.get(r.vote, r.vote)}"
         + (" (veto)" if bool(getattr(r, "veto", False)) else "")
@@ -297,7 +320,7 @@ def lines_by_year(
     ylabel: str = "agreement with the US (%)",
 ) -> Chart:
     """Small multiples: one panel per ``panel`` value, one line per ``who``; ``value`` 0..1."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(7.4, 3.3), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.4, 4.0), sharey=True, squeeze=False)
     for ax, panel in zip(axes[0], panels):
         d = df[df["panel"] == panel]
         for who, g in d.groupby("who", sort=False):
@@ -327,7 +350,7 @@ def lines_by_year(
         ax.set_xticks(years, [str(y) for y in years])
         ax.grid(axis="y", color="#EEEEEE")
     axes[0][0].set_ylabel(ylabel)
-    _finish(fig, title, subtitle, top=0.72)
+    _finish(fig, title, subtitle, above=0.3)
     alt = f"{title}. " + "; ".join(
         f"{r.panel} {r.who} {r.year}: {r.value * 100:.0f}% (n={int(r.n)})" for r in df.itertuples()
     )
@@ -349,7 +372,7 @@ def tile_map(
     """
     d = tiles.merge(df, on="iso3", how="left")
     d["category"] = d["category"].fillna("no data")
-    fig, ax = plt.subplots(figsize=(7.4, 4.6))
+    fig, ax = plt.subplots(figsize=(7.4, 5.4))
     for r in d.itertuples():
         ax.add_patch(
             plt.Rectangle(
@@ -375,7 +398,7 @@ def tile_map(
         ncol=2,
         bbox_to_anchor=(0, -0.08),
     )
-    _finish(fig, title, subtitle + " " + credit, top=0.86)
+    _finish(fig, title, subtitle + " " + credit, above=0.05)
     alt = f"{title}. " + "; ".join(
         f"{k}: {', '.join(sorted(d.loc[d['category'] == k, 'iso3']))}"
         for k in colors
@@ -395,7 +418,7 @@ def bars(
 ) -> Chart:
     """Horizontal bars ``label`` -> ``value`` (0..1 shown as %), with ``n`` printed beside."""
     d = df.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(d) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(d) + 2.1))
     y = np.arange(len(d))[::-1]
     cols = (
         [(colors or {}).get(v, TOPIC_COLORS["ukraine"]) for v in d[color_by]]
@@ -414,7 +437,7 @@ def bars(
     ax.set_yticks(y, d["label"], fontsize=7.5)
     ax.set_xlim(0, 112)
     ax.set_xlabel(xlabel)
-    _finish(fig, title, subtitle, top=1 - 1.15 / (0.32 * len(d) + 1.4))
+    _finish(fig, title, subtitle, above=0.1)
     alt = f"{title}. " + "; ".join(
         f"{r['label']}: {_pct(r['value'])} (n={int(r['n'])})" for _, r in d.iterrows()
     )
@@ -439,7 +462,7 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
     return (
         f'<figure class="chart" id="fig-{html.escape(name)}">'
         f'<img src="{uri}" alt="{html.escape(chart.alt, quote=True)}"/>'
-        f"<figcaption>{html.escape(chart.subtitle)} Data: figures/{html.escape(name)}.csv</figcaption>"
+        f"<figcaption>Data behind this chart: figures/{html.escape(name)}.csv</figcaption>"
         f"</figure>"
     )
 
@@ -447,7 +470,7 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
 def count_bars(df: pd.DataFrame, *, title: str, subtitle: str, xlabel: str) -> Chart:
     """Horizontal bars ``label`` -> ``value`` (a count), largest first, counts printed."""
     d = df.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(d) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(d) + 2.0))
     y = np.arange(len(d))[::-1]
     ax.barh(y, d["value"], color=TOPIC_COLORS["ukraine"], height=0.7)
     for yi, v in zip(y, d["value"]):
@@ -455,6 +478,6 @@ def count_bars(df: pd.DataFrame, *, title: str, subtitle: str, xlabel: str) -> C
     ax.set_yticks(y, d["label"], fontsize=7.5)
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, max(d["value"].max() * 1.12, 1))
-    _finish(fig, title, subtitle, top=1 - 1.15 / (0.34 * len(d) + 1.4))
+    _finish(fig, title, subtitle, above=0.1)
     alt = f"{title}. " + "; ".join(f"{r['label']}: {int(r['value'])}" for _, r in d.iterrows())
     return Chart(fig, d, title, subtitle, alt)

@@ -330,6 +330,8 @@ def us_timeline(ctx) -> Finding:
     cat = ctx.catalog
     usv = P.us_votes(ctx.votes, cat)
     usv = usv[usv["date"] >= ctx.params.window[0]]
+    unknown = int(usv["us_vote"].isna().sum())
+    usv = usv[usv["us_vote"].notna()]
     lane = {
         ("GA", "ukraine"): "Assembly · Ukraine",
         ("GA", "gaza"): "Assembly · Gaza",
@@ -367,7 +369,8 @@ def us_timeline(ctx) -> Finding:
         lanes=list(lane.values()),
         title=title,
         subtitle=f"US vote on each text, {ctx.params.window[0]:%Y}\u2013; ringed: US veto; "
-        f"hollow: roll call known only in part. {charts.SOURCE_UN}.",
+        f"hollow: roll call known only in part; {unknown} texts where the US vote is not known are "
+        f"left out. {charts.SOURCE_UN}.",
     )
     return Finding(
         "us_timeline",
