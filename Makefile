@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps report test lint check-notebooks curate validate strip bench clean
+.PHONY: help setup system-deps report refresh test lint check-notebooks curate validate strip bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ system-deps: ## install Chromium and poppler-utils from Debian when root and mis
 
 report: setup system-deps ## produce report/briefing.html and report/briefing.pdf from the shipped data
 	$(BIN)/unga-brief run
+
+refresh: setup system-deps ## unattended regeneration: ingest/fetch what refresh.yml names, then run (see docs/scheduling.md)
+	$(BIN)/unga-brief run --refresh
 
 test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest
 	$(BIN)/pytest -q

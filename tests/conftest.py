@@ -50,3 +50,19 @@ def shipped() -> Paths:
 needs_shared = pytest.mark.skipif(
     not SHARED_SOURCES.is_dir(), reason="../shared/data/sources not present (a user's clone)"
 )
+
+
+@pytest.fixture
+def project(tmp_path) -> Paths:
+    """A scratch copy of the project (data, notebooks, params) with a 'previous' report."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    for d in ("data", "notebooks"):
+        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
+    (root / "pyproject.toml").write_text("# marker\n")
+    for d, name in (("report", "briefing.html"), ("figures", "old.svg")):
+        (root / d).mkdir()
+        (root / d / name).write_text("previous good output\n")
+    return Paths.default(root, ROOT.parent / "shared" / "data" / "sources")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -14,22 +13,6 @@ from conftest import ROOT, tree_digest
 from unga_brief import errors
 from unga_brief.cli import main
 from unga_brief.params import DEFAULTS, load_params_file, resolve
-from unga_brief.paths import Paths
-
-
-@pytest.fixture
-def project(tmp_path) -> Paths:
-    """A scratch copy of the project (data, notebooks, params) with a 'previous' report."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    for d in ("data", "notebooks"):
-        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
-    (root / "pyproject.toml").write_text("# marker\n")
-    for d, name in (("report", "briefing.html"), ("figures", "old.svg")):
-        (root / d).mkdir()
-        (root / d / name).write_text("previous good output\n")
-    return Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
 
 
 def _load(paths):
@@ -102,49 +85,6 @@ def test_bad_parameter_is_named(shipped, override, pattern):
     cat, mem, grp = _load(shipped)
     with pytest.raises(errors.ParameterError, match=pattern):
         resolve({**DEFAULTS, **override}, cat, mem, grp)
-
-
-def test_bad_parameter_stops_the_run_before_any_notebook(project, capsys):
-    bad = project.root / "bad.yaml"
-    bad.write_text("focus_countries: [USA, XXX]\n")
-    before = tree_digest(project.report), tree_digest(project.figures)
-    code = main(["--root", str(project.root), "run", "--params", str(bad)])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2
-    assert (
-        err[-1]
-        == "unga-brief: parameter focus_countries: unknown country code(s) XXX (ISO3 of a Member State)"
-    )
-    assert not any("notebooks:" in line for line in err), "no notebook may start"
-    assert (tree_digest(project.report), tree_digest(project.figures)) == before
-    assert not (project.build / "executed").exists()
-
-
-@pytest.mark.slow
-def test_failing_notebook_publishes_nothing_and_exits_4(project, capsys):
-    nb_path = project.notebooks / "02_abstention.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('injected failure')"))
-    nbformat.write(nb, nb_path)
-    before = tree_digest(project.report), tree_digest(project.figures)
-    code = main(["--root", str(project.root), "run"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 4
-    assert (
-        err[-1].startswith("unga-brief: notebook 02_abstention failed")
-        and "injected failure" in err[-1]
-    )
-    assert (tree_digest(project.report), tree_digest(project.figures)) == before
-    assert not list(project.build.glob("staging-*")), "the staging folder is cleaned up"
-
-
-def test_a_second_run_while_one_holds_the_lock_exits_5(project, capsys):
-    from unga_brief.pipeline import run_lock
-
-    with run_lock(project):
-        code = main(["--root", str(project.root), "run"])
-    assert code == 5
-    assert "another unga-brief run holds" in capsys.readouterr().err
 
 
 @pytest.mark.slow

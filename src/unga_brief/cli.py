@@ -40,7 +40,6 @@ def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
-    from .changes import summary
     from .ingest import ingest
 
     res = ingest(
@@ -53,6 +52,14 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         records=args.records,
         since=args.since,
     )
+    _report_ingest(res)
+    return 0
+
+
+def _report_ingest(res) -> None:
+    """What `ingest` (or `fetch`) did, on stdout."""
+    from .changes import summary
+
     for line in res.already:
         print(f"already ingested, nothing to do: {line}")
     for line in res.skipped:
@@ -65,6 +72,28 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         print("changes:")
         for line in summary(res.changes):
             print(f"  {line}")
+
+
+def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
+    from .fetch import fetch
+    from .pipeline import run_lock
+
+    with run_lock(paths):
+        res = fetch(
+            paths,
+            records=args.record,
+            symbols=args.symbol,
+            since=args.since,
+            add=args.add,
+            topic=args.topic,
+            series=args.series,
+            base=args.base_url,
+            progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )
+    if res.ingest is None:
+        print("nothing fetched: no voting record matched")
+    else:
+        _report_ingest(res.ingest)
     return 0
 
 
@@ -131,6 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--records", nargs="+", help="keep only these UNDL record ids (bulk CSV)")
     s.add_argument("--since", help="keep only votes on or after this day, YYYY-MM-DD (bulk CSV)")
     s.set_defaults(func=_cmd_ingest)
+    s = sub.add_parser(
+        "fetch",
+        help="download UN Digital Library voting records (network; off by default) and ingest them",
+        description="Download voting records from the UN Digital Library, one request at a "
+        "time, and ingest them as `ingest` does. The UNDL terms forbid automated downloading "
+        "without approval: use it sparingly (see docs/scheduling.md). Base URL: "
+        "UNGA_BRIEF_UNDL_BASE or --base-url.",
+    )
+    what = s.add_mutually_exclusive_group(required=True)
+    what.add_argument("--record", nargs="+", metavar="ID", help="UNDL record id(s)")
+    what.add_argument("--symbol", nargs="+", metavar="S", help="symbol(s), e.g. A/RES/ES-11/7")
+    what.add_argument("--since", metavar="DATE", help="every voting record since YYYY-MM-DD")
+    s.add_argument(
+        "--add",
+        action="store_true",
+        help="add records that no catalogue text matches (needs --topic)",
+    )
+    s.add_argument("--topic", help="the topic of added texts (ukraine or gaza)")
+    s.add_argument("--series", help="series of added texts (default: <topic>-added)")
+    s.add_argument("--base-url", help="UNDL base URL (default: https://digitallibrary.un.org)")
+    s.set_defaults(func=_cmd_fetch)
     s = sub.add_parser(
         "diff", help="what changed between two data snapshots (data/ folders or project roots)"
     )

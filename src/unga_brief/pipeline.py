@@ -213,8 +213,12 @@ def run(
     force: bool = False,
     jobs: int = 4,
     progress: Callable[[str], None] = log.info,
+    refresh: bool = False,
 ) -> dict:
-    """The whole report. Returns the manifest (or the previous one when nothing changed)."""
+    """The whole report. Returns the manifest (or the previous one when nothing changed).
+
+    ``refresh``: first bring in what ``refresh.yml`` names (fetch, inbox files), under the
+    same lock (see :func:`unga_brief.fetch.refresh`); a failure there stops the run."""
     from .params import load_params_file
 
     t_start = time.perf_counter()
@@ -223,6 +227,10 @@ def run(
     timings: dict[str, float] = {}
 
     with run_lock(paths), _kernel_env(paths):
+        if refresh:
+            from .fetch import refresh as refresh_inputs
+
+            refresh_inputs(paths, progress=progress)
         digest, per_file = input_digest(input_files(paths, params_path))
         if not force and up_to_date(paths, digest, list(raw.get("formats", []))):
             progress("nothing changed since the last run (inputs identical): report/ left as it is")
@@ -240,9 +248,19 @@ def run(
         progress(
             f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
         )
+        if "pdf" in P.formats:
+            from .render import CHROMIUM_MISSING, find_chromium
 
-        paths.build.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=paths.build))
+            if find_chromium() is None:  # fail before any notebook runs; nothing is touched
+                raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
+
+        try:
+            paths.build.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix="staging-", dir=paths.build))
+        except OSError as e:
+            raise RenderError(
+                f"cannot write outputs: {e.filename or paths.build}: {e.strerror}"
+            ) from None
         try:
             report_dir, figures_dir = staging / "report", staging / "figures"
             executed = staging / "executed"
@@ -311,10 +329,17 @@ def run(
             (report_dir / "manifest.json").write_text(
                 json.dumps(manifest, indent=2, sort_keys=False) + "\n"
             )
-            publish(figures_dir, paths.figures)
-            publish(report_dir, paths.report)
-            exec_target = paths.build / "executed"
-            publish(executed, exec_target)
+            for target in (paths.figures, paths.report, paths.build / "executed"):
+                if target.exists() and not target.is_dir():
+                    raise RenderError(
+                        f"cannot publish outputs: {target} exists and is not a folder"
+                    )
+            try:
+                publish(figures_dir, paths.figures)
+                publish(report_dir, paths.report)
+                publish(executed, paths.build / "executed")
+            except OSError as e:
+                raise RenderError(f"cannot publish outputs: {e.filename}: {e.strerror}") from None
             progress(f"[4/4] published report/ and figures/ ({timings['total']} s in all)")
             return manifest
         finally:
@@ -325,7 +350,14 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
     def progress(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    run(paths, args.params, force=args.force, jobs=args.jobs, progress=progress)
+    run(
+        paths,
+        args.params,
+        force=args.force,
+        jobs=args.jobs,
+        progress=progress,
+        refresh=args.refresh,
+    )
     return 0
 
 
@@ -337,5 +369,10 @@ def register(sub) -> None:
     s.add_argument("--force", action="store_true", help="run even if no input changed")
     s.add_argument(
         "--jobs", type=int, default=4, help="notebooks run in parallel after 00_data (default 4)"
+    )
+    s.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first fetch/ingest what refresh.yml names (unattended regeneration)",
     )
     s.set_defaults(func=_cmd_run)
