@@ -35,6 +35,22 @@ class Context:
     figures_dir: Path
     tables_dir: Path
     shown: list[str] = field(default_factory=list)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def cached(self, key, compute):
+        """Compute once per context (the data and parameters of one notebook run)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    @property
+    def electorate(self) -> pd.DataFrame:
+        """Who may vote on each text (every Member State; the Council of the year)."""
+        from .measures import electorate
+
+        return self.cached(
+            "electorate", lambda: electorate(self.catalog, self.members, self.council)
+        )
 
     @property
     def tiles(self) -> pd.DataFrame:

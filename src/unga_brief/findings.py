@@ -92,6 +92,12 @@ def _source_line(ctx, ids) -> str:
     )
 
 
+def _us_votes(ctx) -> pd.DataFrame:
+    return ctx.cached(
+        "us_votes", lambda: P.us_votes(ctx.votes, ctx.catalog, electorate=ctx.electorate)
+    )
+
+
 def _latest_in_series(ctx, ids: list[str], series: str) -> list[str]:
     c = ctx.catalog[ctx.catalog["id"].isin(ids) & (ctx.catalog["series"] == series)]
     return c.sort_values(["date", "id"])["id"].tolist()
@@ -173,7 +179,7 @@ def us_2026(ctx) -> Finding:
     es = _latest_in_series(ctx, ctx.params.ukraine_texts, ctx.params.hedger_series["ukraine"])
     tid = es[-1]
     t = _text(ctx, tid)
-    usv = P.us_votes(ctx.votes, cat).set_index("text_id")
+    usv = _us_votes(ctx).set_index("text_id")
     us_vote = usv.loc[tid, "us_vote"] if tid in usv.index else pd.NA
     amend = cat[
         (cat["kind"] == "amendment") & (cat["date"] == t["date"]) & (cat["topic"] == "ukraine")
@@ -187,7 +193,7 @@ def us_2026(ctx) -> Finding:
     backers = pd.DataFrame()
     if len(amend):
         a = amend.iloc[0]
-        pos = P.amendment_positions(ctx.votes, a["id"], cat)
+        pos = P.amendment_positions(ctx.votes, a["id"], cat, electorate=ctx.electorate)
         backers = pos[pos["backed"]]
         backers = (
             backers.assign(
@@ -238,9 +244,9 @@ M_VERB = {"Y": "voted Yes", "N": "voted No", "A": "abstained", "X": "did not vot
 
 def us_2025_break(ctx) -> Finding:
     """Feb 2025: the US No with Russia on the European text, abstaining on its own draft as amended."""
-    rw = P.us_with_russia(ctx.votes, ctx.catalog)
+    rw = P.us_with_russia(ctx.votes, ctx.catalog, electorate=ctx.electorate)
     ga = rw[(rw["body"] == "GA") & (rw["kind"] == "resolution") & (rw["topic"] == "ukraine")]
-    usv = P.us_votes(ctx.votes, ctx.catalog)
+    usv = _us_votes(ctx)
     if ga.empty:
         return Finding(
             "us_2025",
@@ -287,10 +293,10 @@ def us_2025_break(ctx) -> Finding:
 def us_gaza(ctx) -> Finding:
     """US No on the GA Gaza ceasefire texts and its Security Council vetoes on Gaza."""
     cat = ctx.catalog
-    usv = P.us_votes(ctx.votes, cat)
+    usv = _us_votes(ctx)
     cease = set(cat.loc[cat["tags"].str.contains("ceasefire"), "id"])
     ga = usv[usv["text_id"].isin(cease) & (usv["body"] == "GA") & (usv["topic"] == "gaza")]
-    iso = P.us_isolation(ctx.votes, cat).set_index("text_id")
+    iso = P.us_isolation(ctx.votes, cat, electorate=ctx.electorate).set_index("text_id")
     vetoes = usv[(usv["body"] == "SC") & (usv["topic"] == "gaza") & usv["us_veto"]]
     cease_vetoes = vetoes[vetoes["text_id"].isin(cease)]
     no = ga[ga["us_vote"] == "N"]
@@ -327,8 +333,7 @@ def us_gaza(ctx) -> Finding:
 def us_timeline(ctx) -> Finding:
     """The US vote on every GA and SC text of both topics, vetoes ringed, the 2025 break and the
     2026 amendment marked."""
-    cat = ctx.catalog
-    usv = P.us_votes(ctx.votes, cat)
+    usv = _us_votes(ctx)
     usv = usv[usv["date"] >= ctx.params.window[0]]
     unknown = int(usv["us_vote"].isna().sum())
     usv = usv[usv["us_vote"].notna()]
@@ -389,7 +394,12 @@ def _profiles(ctx, firm_only: bool = False) -> pd.DataFrame:
     u = _latest_in_series(ctx, ctx.params.ukraine_texts, ctx.params.hedger_series["ukraine"])
     g = _latest_in_series(ctx, ctx.params.gaza_texts, ctx.params.hedger_series["gaza"])
     del cat
-    return M.country_profiles(ctx.votes, ukraine_texts=u, gaza_texts=g, firm_only=firm_only)
+    return ctx.cached(
+        ("profiles", firm_only),
+        lambda: M.country_profiles(
+            ctx.votes, ukraine_texts=u, gaza_texts=g, firm_only=firm_only, electorate=ctx.electorate
+        ),
+    )
 
 
 def hedgers(ctx) -> Finding:
@@ -454,6 +464,7 @@ def abstention_by_group(ctx) -> Finding:
     ab = M.abstention_by_topic(
         ctx.votes,
         ctx.groups,
+        electorate=ctx.electorate,
         ukraine_texts=ctx.params.ukraine_texts,
         gaza_texts=ctx.params.gaza_texts,
     )
@@ -479,6 +490,7 @@ def abstention_by_group(ctx) -> Finding:
     firm_ab = M.abstention_by_topic(
         ctx.votes,
         ctx.groups,
+        electorate=ctx.electorate,
         ukraine_texts=ctx.params.ukraine_texts,
         gaza_texts=ctx.params.gaza_texts,
         firm_only=True,
@@ -536,12 +548,14 @@ def abstention_by_group(ctx) -> Finding:
 
 def switchers(ctx) -> Finding:
     """The largest group of states switching between successive texts of a series."""
-    sw = M.switches(ctx.votes, series=ctx.params.switch_series)
+    sw = M.switches(ctx.votes, series=ctx.params.switch_series, electorate=ctx.electorate)
     ss = M.switch_summary(sw)
     ss = ss[ss["kind"] == "vote change"]
     top = ss.iloc[0]
     firm_ss = M.switch_summary(
-        M.switches(ctx.votes, series=ctx.params.switch_series, firm_only=True)
+        M.switches(
+            ctx.votes, series=ctx.params.switch_series, electorate=ctx.electorate, firm_only=True
+        )
     )
     firm_ss = firm_ss[firm_ss["kind"] == "vote change"]
     ft = firm_ss.iloc[0]
@@ -627,7 +641,10 @@ def profile_map(ctx) -> Finding:
 def partners(ctx) -> Finding:
     """Agreement index of the US with the EU, G7, NATO, Russia and China, by topic and year."""
     ag = P.agreement_with_us(
-        ctx.votes, ctx.groups, texts=ctx.params.ukraine_texts + ctx.params.gaza_texts
+        ctx.votes,
+        ctx.groups,
+        electorate=ctx.electorate,
+        texts=ctx.params.ukraine_texts + ctx.params.gaza_texts,
     )
     eu_u = ag[(ag["partner"] == "EU") & (ag["topic"] == "ukraine")].sort_values("year")
     eu_g = ag[(ag["partner"] == "EU") & (ag["topic"] == "gaza")].sort_values("year")
@@ -648,6 +665,7 @@ def partners(ctx) -> Finding:
     firm_ag = P.agreement_with_us(
         ctx.votes,
         ctx.groups,
+        electorate=ctx.electorate,
         texts=ctx.params.ukraine_texts + ctx.params.gaza_texts,
         firm_only=True,
     )
@@ -697,7 +715,10 @@ def coincidence(ctx) -> Finding:
     """Coincidence of all states with the US under the chosen State Department method, the
     other two beside it."""
     co = P.coincidence_with_us(
-        ctx.votes, by=("topic",), texts=ctx.params.ukraine_texts + ctx.params.gaza_texts
+        ctx.votes,
+        electorate=ctx.electorate,
+        by=("topic",),
+        texts=ctx.params.ukraine_texts + ctx.params.gaza_texts,
     )
     pooled = (
         co.groupby(["topic", "method"])
@@ -739,6 +760,7 @@ def coincidence(ctx) -> Finding:
     )
     firm_co = P.coincidence_with_us(
         ctx.votes,
+        electorate=ctx.electorate,
         by=("topic",),
         texts=ctx.params.ukraine_texts + ctx.params.gaza_texts,
         methods=(method,),

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .errors import LockedError, RenderError
@@ -27,7 +27,7 @@ from .paths import Paths
 
 log = logging.getLogger(__name__)
 
-#: The notebooks, in order. 00 runs first; the others only need the data, so they run in parallel.
+#: The notebooks, in reading order. Each only needs the validated data, so they run in parallel.
 NOTEBOOKS = ["00_data", "01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
 BRIEFING = "04_briefing"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -268,22 +268,23 @@ def run(
                 d.mkdir(parents=True)
             parameters = {**raw, "output_dir": str(staging)}
             t = time.perf_counter()
-            execute_notebook(paths, NOTEBOOKS[0], executed, parameters)
-            progress(f"[2/4] notebooks: {NOTEBOOKS[0]} done ({time.perf_counter() - t:.1f} s)")
-            rest = NOTEBOOKS[1:]
-            with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(rest)))) as pool:
+            # The notebooks only read data/ (validated above), so all run at once, the longest
+            # (the briefing) first; the first failure cancels those not yet started.
+            order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
+            with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order)))) as pool:
                 futures = {
-                    n: pool.submit(execute_notebook, paths, n, executed, parameters) for n in rest
+                    pool.submit(execute_notebook, paths, n, executed, parameters): n for n in order
                 }
-                errors = []
-                for n, f in futures.items():
+                for f in as_completed(futures):
                     try:
                         f.result()
-                        progress(f"[2/4] notebooks: {n} done ({time.perf_counter() - t:.1f} s)")
-                    except RenderError as e:
-                        errors.append(e)
-                if errors:
-                    raise errors[0]
+                    except RenderError:
+                        for other in futures:
+                            other.cancel()
+                        raise
+                    progress(
+                        f"[2/4] notebooks: {futures[f]} done ({time.perf_counter() - t:.1f} s)"
+                    )
             timings["notebooks"] = round(time.perf_counter() - t, 2)
 
             t = time.perf_counter()
