@@ -82,6 +82,7 @@ class Context:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         df.to_csv(self.tables_dir / f"{name}.csv", index=False, lineterminator="\n")
         shown = df if max_rows is None else df.head(max_rows)
+        shown = shown.astype(object).where(shown.notna(), "–")  # pd.NA would print as <NA>
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
         body = shown.to_html(index=False, classes="data", border=0, na_rep="–", escape=True)
         body = body.replace(
