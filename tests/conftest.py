@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unga_brief.paths import Paths
+from unga_brief.paths import Paths, copy_project
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -55,13 +55,7 @@ needs_shared = pytest.mark.skipif(
 @pytest.fixture
 def project(tmp_path) -> Paths:
     """A scratch copy of the project (data, notebooks, params) with a 'previous' report."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    for d in ("data", "notebooks"):
-        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copytree(ROOT / "docs", root / "docs")
-    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
-    (root / "pyproject.toml").write_text("# marker\n")
+    root = copy_project(ROOT, tmp_path / "proj")
     for d, name in (("report", "briefing.html"), ("figures", "old.svg")):
         (root / d).mkdir()
         (root / d / name).write_text("previous good output\n")

@@ -9,8 +9,12 @@ The gathered sources live beside the project in ``../shared/data/sources`` unles
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+#: What a run reads from the project root (the rest is the installed package).
+PROJECT_INPUTS = ("data", "notebooks", "docs", "params.yaml")
 
 
 def _find_root() -> Path:
@@ -109,3 +113,20 @@ class Paths:
     @property
     def params_yaml(self) -> Path:
         return self.root / "params.yaml"
+
+
+def copy_project(src_root: Path | str, dest: Path | str, *, extra: tuple[str, ...] = ()) -> Path:
+    """Copy a project's inputs (``PROJECT_INPUTS`` plus ``extra``, e.g. ``"src"``) to ``dest``,
+    without outputs or caches, and mark ``dest`` as a project root. For tests and benchmarks
+    that run the pipeline elsewhere."""
+    src_root, dest = Path(src_root), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.egg-info")
+    for name in PROJECT_INPUTS + tuple(extra):
+        src = src_root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    (dest / "pyproject.toml").write_text("# project-root marker for unga_brief.paths\n")
+    return dest
