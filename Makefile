@@ -38,9 +38,8 @@ refresh: setup system-deps ## unattended regeneration: ingest/fetch what refresh
 test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest
 	$(BIN)/pytest -q
 
-lint: setup ## ruff lint + format check
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: setup ## the pre-commit hooks on every file: nbstripout, ruff check, ruff format --check, no large files
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 check-notebooks: setup ## fail if a notebook under notebooks/ carries outputs or execution counts
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/nbstripout --verify notebooks/*.ipynb \
