@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .raw import write_atomic
+from .paths import write_atomic
 
 CHANGE_COLUMNS = ["change", "text_id", "symbol", "iso3", "field", "old", "new"]
 TOTALS = ["official_yes", "official_no", "official_abstain", "official_non_voting"]

@@ -8,9 +8,7 @@ re-running on the same inputs writes byte-identical files.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from .errors import (
     UnknownText,
 )
 from .members import build_reference
-from .paths import Paths
+from .paths import Paths, write_atomic
 from .sources import TOTALS_HEADER, VOTE_HEADER, read_csv_strict, sha256_of
 
 log = logging.getLogger(__name__)
@@ -649,17 +647,7 @@ def write_outputs(paths: Paths, files: dict[str, bytes]) -> list[str]:
         target = paths.data / rel
         if target.exists() and target.read_bytes() == data:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(target, data)
         changed.append(rel)
     return changed
 

@@ -21,8 +21,8 @@ import yaml
 from . import changes as changes_mod
 from .catalog import TOPICS, load_texts_meta
 from .errors import DataError, ParameterError, UnknownText
-from .paths import Paths
-from .raw import META_SUFFIX, meta_files, read_meta, write_atomic
+from .paths import Paths, write_atomic
+from .raw import META_SUFFIX, meta_files, read_meta
 from .sources import sha256_of
 
 log = logging.getLogger(__name__)

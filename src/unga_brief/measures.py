@@ -28,13 +28,15 @@ import pandas as pd
 
 from .errors import DataError, ParameterError, UnknownText
 from .paths import Paths
+from .votes import TEXT_COLUMNS
 
 LETTERS = "YNAX"
 VOTE_WORDS = {"Y": "Yes", "N": "No", "A": "Abstain", "X": "Non-voting"}
 #: Scores of the agreement index (DESIGN §4). Non-voting has no score.
 VOTE_SCORE = {"Y": 1.0, "A": 0.5, "N": 0.0}
 FIRM_BASES = ("record", "list")
-#: Blocs shown by default (Saudi Arabia's unclear BRICS status is its own group, not BRICS).
+#: Blocs shown by default (DESIGN §5; CELAC is in the reference but not shown by default;
+#: Saudi Arabia's unclear BRICS status is its own group, not BRICS).
 DEFAULT_BLOCS = (
     "EU",
     "NATO",
@@ -47,7 +49,6 @@ DEFAULT_BLOCS = (
     "ARAB_LEAGUE",
     "NAM",
     "GCC",
-    "CELAC",
 )
 #: The State Department methods, in the order they were used.
 COINCIDENCE_METHODS = ("votes_only", "state_2017", "state_2021")
@@ -56,21 +57,7 @@ BLOC_START = pd.Timestamp("2022-01-01")
 EMERGENCY_SERIES = {"ukraine": "es11", "gaza": "es10"}
 TOPICS = ("ukraine", "gaza")
 
-_TEXT_COLUMNS = [
-    "text_id",
-    "symbol",
-    "label",
-    "body",
-    "kind",
-    "topic",
-    "series",
-    "date",
-    "short_title",
-    "coverage",
-    "complete_lists",
-    "adopted",
-    "vetoed_by",
-]
+_TEXT_COLUMNS = ["text_id", *TEXT_COLUMNS[1:]]  # as tidy_votes names them
 _MEMBER_COLUMNS = ["un_name", "display_name", "un_regional_group", "group_short"]
 
 

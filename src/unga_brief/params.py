@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from .errors import ParameterError
-from .measures import COINCIDENCE_METHODS
+from .measures import COINCIDENCE_METHODS, DEFAULT_BLOCS
 from .paths import Paths
 
 FORMATS = ("html", "pdf")
@@ -38,19 +38,7 @@ DEFAULTS: dict = {
         "FRA",
         "GBR",
     ],
-    "blocs": [
-        "EU",
-        "NATO",
-        "G7",
-        "G20",
-        "BRICS",
-        "OIC",
-        "AU",
-        "ASEAN",
-        "ARAB_LEAGUE",
-        "NAM",
-        "GCC",
-    ],
+    "blocs": list(DEFAULT_BLOCS),
     "window": ["2022-01-01", "2026-12-31"],
     "coincidence_method": "state_2017",
     "report_title": "Abstaining on Ukraine, voting on Gaza: the UN record and the US posture, 2022-2026",

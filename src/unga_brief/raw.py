@@ -9,8 +9,6 @@ records are kept, in the same layout, with the sha256 of the original file recor
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -146,17 +144,3 @@ def read_raw_layer(
     votes = pd.concat(vote_frames, ignore_index=True) if vote_frames else pd.DataFrame()
     totals = pd.concat(total_frames, ignore_index=True) if total_frames else pd.DataFrame()
     return votes, totals, sources
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

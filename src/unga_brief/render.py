@@ -30,6 +30,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets.config import Config
 
 from unga_brief.errors import RenderError
+from unga_brief.paths import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -166,19 +167,7 @@ def notebook_to_html(
 
 def write_html(html: str, path: str | os.PathLike[str]) -> Path:
     """Write ``html`` to ``path`` atomically (temporary file beside it, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(Path(path), html.encode("utf-8"))
 
 
 def find_chromium(environ: Mapping[str, str] | None = None) -> str | None:
