@@ -399,6 +399,7 @@ def tile_map(
         bbox_to_anchor=(0, -0.08),
     )
     _finish(fig, title, subtitle + " " + credit, above=0.05)
+    fig.subplots_adjust(left=0.0, right=1.0, bottom=0.08)
     alt = f"{title}. " + "; ".join(
         f"{k}: {', '.join(sorted(d.loc[d['category'] == k, 'iso3']))}"
         for k in colors

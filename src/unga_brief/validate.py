@@ -8,8 +8,9 @@ the catalogue; vetoes agree with the rows; no unresolved conflict between top-ra
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
-import pandera.pandas as pa
 
 from .catalog import CATALOG_COLUMNS, load_catalog, text_label
 from .errors import (
@@ -32,39 +33,47 @@ OFFICIAL = {
     "X": "official_non_voting",
 }
 
-VOTES_SCHEMA = pa.DataFrameSchema(
-    {
-        "text_id": pa.Column(str, nullable=False),
-        "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), nullable=False),
-        "vote": pa.Column(str, pa.Check.isin(["Y", "N", "A", "X"]), nullable=False),
-        "basis": pa.Column(
-            str, pa.Check.isin(["record", "list", "derived", "named"]), nullable=False
-        ),
-        "rank": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5]), nullable=False),
-        "source": pa.Column(str, nullable=False),
-        "citation": pa.Column(str, nullable=True),
-    },
-    strict=True,
-    coerce=True,
-)
 
-CATALOG_SCHEMA = pa.DataFrameSchema(
-    {
-        "id": pa.Column(str, unique=True),
-        "body": pa.Column(str, pa.Check.isin(["GA", "SC"])),
-        "kind": pa.Column(
-            str, pa.Check.isin(["resolution", "decision", "amendment", "draft", "motion"])
-        ),
-        "topic": pa.Column(str, pa.Check.isin(["ukraine", "gaza"])),
-        "date": pa.Column("datetime64[ns]", coerce=True),
-        "coverage": pa.Column(str, pa.Check.isin(["full", "partial", "totals"]), coerce=True),
-        **{
-            c: pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
-            for c in ("official_yes", "official_no", "official_abstain", "official_non_voting")
+@functools.cache
+def schemas():
+    """The pandera schemas of the votes and the catalogue (pandera is imported only when data
+    is validated: notebooks that only read the data do not pay for it)."""
+    import pandera.pandas as pa
+
+    VOTES_SCHEMA = pa.DataFrameSchema(
+        {
+            "text_id": pa.Column(str, nullable=False),
+            "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), nullable=False),
+            "vote": pa.Column(str, pa.Check.isin(["Y", "N", "A", "X"]), nullable=False),
+            "basis": pa.Column(
+                str, pa.Check.isin(["record", "list", "derived", "named"]), nullable=False
+            ),
+            "rank": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5]), nullable=False),
+            "source": pa.Column(str, nullable=False),
+            "citation": pa.Column(str, nullable=True),
         },
-    },
-    strict=False,
-)
+        strict=True,
+        coerce=True,
+    )
+
+    CATALOG_SCHEMA = pa.DataFrameSchema(
+        {
+            "id": pa.Column(str, unique=True),
+            "body": pa.Column(str, pa.Check.isin(["GA", "SC"])),
+            "kind": pa.Column(
+                str, pa.Check.isin(["resolution", "decision", "amendment", "draft", "motion"])
+            ),
+            "topic": pa.Column(str, pa.Check.isin(["ukraine", "gaza"])),
+            "date": pa.Column("datetime64[ns]", coerce=True),
+            "coverage": pa.Column(str, pa.Check.isin(["full", "partial", "totals"]), coerce=True),
+            **{
+                c: pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
+                for c in ("official_yes", "official_no", "official_abstain", "official_non_voting")
+            },
+        },
+        strict=False,
+    )
+    return pa, VOTES_SCHEMA, CATALOG_SCHEMA
 
 
 def _schema_error(what: str, e: Exception) -> DataError:
@@ -95,6 +104,7 @@ def validate_frames(
         cat[c] = pd.to_numeric(
             cat[c].replace("", None) if cat[c].dtype == object else cat[c]
         ).astype("Int64")
+    pa, VOTES_SCHEMA, CATALOG_SCHEMA = schemas()
     try:
         cat = CATALOG_SCHEMA.validate(cat)
         VOTES_SCHEMA.validate(
