@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
 from unga_brief import measures as m
 from unga_brief import posture
 from unga_brief.errors import ParameterError, UnknownCountry, UnknownText
 from unga_brief.paths import Paths
-
-_spec = importlib.util.spec_from_file_location(
-    "analysis_frames", Path(__file__).parent / "fixtures" / "analysis" / "frames.py"
-)
-F = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(F)
 
 # States in order: USA RUS CHN EGY FIN IND DEU
 #   u1 ukraine GA 2023-03-01 full            Y N A Y Y A Y
