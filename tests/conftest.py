@@ -47,6 +47,31 @@ def shipped() -> Paths:
     return Paths.default(ROOT, SHARED_SOURCES)
 
 
+def _fixture_rows(rel: str) -> list[dict]:
+    import csv
+
+    with open(MINI / "sources" / rel, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+#: A/RES/ES-11/7 in the mini fixture, read from its own files (tests derive their expected
+#: numbers from these instead of typing the record's figures).
+ES11_7 = next(r for r in _fixture_rows("record/totals.csv") if r["symbol"] == "A/RES/ES-11/7")
+ES11_7_TALLY = ",".join(ES11_7[k] for k in ("yes", "no", "abstain", "non_voting"))
+YES, NO, ABSTAIN, NONV = (int(ES11_7[k]) for k in ("yes", "no", "abstain", "non_voting"))
+#: The state whose row the tests drop or edit, and its vote in the record (a Yes).
+EDITED = "FRA"
+assert (
+    next(
+        r["vote"]
+        for r in _fixture_rows("record/votes.csv")
+        if r["symbol"] == "A/RES/ES-11/7" and r["iso3"] == EDITED
+    )
+    == "Y"
+)
+DROPPED_MESSAGE = f"A/RES/ES-11/7: rows give {YES - 1} Yes, official {YES} (missing: 1 country)"
+
+
 needs_shared = pytest.mark.skipif(
     not SHARED_SOURCES.is_dir(), reason="../shared/data/sources not present (a user's clone)"
 )

@@ -157,8 +157,9 @@ def stacked_votes(counts: pd.DataFrame, *, title: str, subtitle: str) -> Chart:
                 )
         left += vals
     ax.set_yticks(y, df["label"], fontsize=7.5)
-    ax.set_xlim(0, 193)
-    ax.set_xlabel("Member States (193)")
+    total = int(df[list("YNAX")].fillna(0).sum(axis=1).max())
+    ax.set_xlim(0, total)
+    ax.set_xlabel(f"Member States ({total})")
     if "marker" in df:
         for yi, m in zip(y, df["marker"].fillna("")):
             if m:

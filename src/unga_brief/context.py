@@ -36,6 +36,7 @@ class Context:
     tables_dir: Path
     shown: list[str] = field(default_factory=list)
     cache: dict = field(default_factory=dict, repr=False)
+    interactive: bool = False  # run from JupyterLab (output_dir empty), not by `unga-brief run`
 
     def cached(self, key, compute):
         """Compute once per context (the data and parameters of one notebook run)."""
@@ -113,6 +114,7 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
     catalog = load_catalog(paths)
     members = load_members(paths)
     return Context(
+        interactive=not out,
         paths=paths,
         params=params,
         catalog=catalog,

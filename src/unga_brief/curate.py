@@ -338,13 +338,14 @@ def build_catalog(
 ) -> pd.DataFrame:
     """The full catalogue: human metadata + official totals + coverage."""
     t = totals.set_index("text_id")
-    council_size = 15
+    n_members = len(reference["member_states"])
+    seats_by_year = reference["council_members"].groupby("year").size()
     rows = []
     for m in texts_meta:
         tid = m["id"]
         tot = t.loc[tid]
         body = tot["body"]
-        members = 193 if body == "GA" else council_size
+        members = n_members if body == "GA" else int(seats_by_year[int(str(tot["date"])[:4])])
         v = votes[votes["text_id"] == tid]
         counts = v["vote"].value_counts()
         n = len(v)

@@ -14,10 +14,12 @@ import pandas as pd
 from . import charts
 from . import measures as M
 from . import posture as P
-from . import tables as T
 from .catalog import text_label
 
 DASH = "–"
+#: A finding "holds" on record + list votes alone when the figure moves by less than this
+#: (a share, 0..1), or when at least this much less than all of the states named stay named.
+FIRM_TOLERANCE = 0.1
 US = "USA"
 
 
@@ -125,7 +127,7 @@ def topic_trend(ctx, topic: str) -> Finding:
     low = cat.loc[es].sort_values("official_yes").iloc[0]
     sentence = (
         f"{title}: {_name(ctx, es[0])} passed {_tally(first)} and {_name(ctx, es[-1])} "
-        f"{_tally(last)} (Yes{DASH}No{DASH}Abstain, of 193); abstentions "
+        f"{_tally(last)} (Yes{DASH}No{DASH}Abstain, of {int(last['members'])}); abstentions "
         f"{'rose' if d_abs > 0 else 'fell'} by {abs(d_abs)}"
         + (
             f"; the low was {int(low['official_yes'])} Yes ({_name(ctx, low.name)}, {_month(low['date'])})"
@@ -157,7 +159,7 @@ def topic_trend(ctx, topic: str) -> Finding:
     )
     headline = (
         f"{label} emergency-session texts {verb} {abs(d_yes)} Yes votes, {_month(first['date'])} → "
-        f"{_month(last['date'])} ({int(first['official_yes'])} → {int(last['official_yes'])} of 193); "
+        f"{_month(last['date'])} ({int(first['official_yes'])} → {int(last['official_yes'])} of {int(last['members'])}); "
         f"abstentions {int(first['official_abstain'])} → {int(last['official_abstain'])}."
     )
     return Finding(
@@ -301,9 +303,10 @@ def us_gaza(ctx) -> Finding:
     cease_vetoes = vetoes[vetoes["text_id"].isin(cease)]
     no = ga[ga["us_vote"] == "N"]
     fewest = iso.loc[no["text_id"], "same_as_us"].min() if len(no) else pd.NA
+    others = int(iso.loc[ga["text_id"], "others"].max()) if len(ga) else 0
     s = (
         f"The United States voted No on {len(no)} of the {len(ga)} Assembly texts demanding a ceasefire or truce in Gaza "
-        f"({_month(ga['date'].min())}{DASH}{_month(ga['date'].max())}), joined by as few as {int(fewest)} of 192 other states, "
+        f"({_month(ga['date'].min())}{DASH}{_month(ga['date'].max())}), joined by as few as {int(fewest)} of {others} other states, "
         f"and vetoed {len(vetoes)} Security Council texts on Gaza ({len(cease_vetoes)} of them ceasefire drafts or amendments) "
         f"between {_month(vetoes['date'].min())} and {_month(vetoes['date'].max())}."
     )
@@ -313,7 +316,7 @@ def us_gaza(ctx) -> Finding:
     )
     head = (
         f"Gaza: the US voted No on {len(no)} of {len(ga)} Assembly ceasefire texts (as few as {int(fewest)} "
-        f"of 192 states voted with it) and cast {len(vetoes)} Council vetoes, "
+        f"of {others} states voted with it) and cast {len(vetoes)} Council vetoes, "
         f"{_month(vetoes['date'].min())}–{_month(vetoes['date'].max())}."
     )
     ga_basis = ctx.votes[ctx.votes["text_id"].isin(ga["text_id"]) & (ctx.votes["iso3"] == US)][
@@ -390,10 +393,8 @@ def us_timeline(ctx) -> Finding:
 
 
 def _profiles(ctx, firm_only: bool = False) -> pd.DataFrame:
-    cat = ctx.catalog
     u = _latest_in_series(ctx, ctx.params.ukraine_texts, ctx.params.hedger_series["ukraine"])
     g = _latest_in_series(ctx, ctx.params.gaza_texts, ctx.params.hedger_series["gaza"])
-    del cat
     return ctx.cached(
         ("profiles", firm_only),
         lambda: M.country_profiles(
@@ -448,7 +449,7 @@ def hedgers(ctx) -> Finding:
         ylabel="profile on the Ukraine texts",
         subtitle=(
             f"States by the vote they cast on most of the {u_n} ES-11 (Ukraine) and {g_n} ES-10 (Gaza) texts "
-            f"where their vote is known; n = 193. {charts.SOURCE_UN}."
+            f"where their vote is known; n = {len(ctx.members)}. {charts.SOURCE_UN}."
         ),
     )
     head = (
@@ -456,7 +457,9 @@ def hedgers(ctx) -> Finding:
         + (f", among them {_names([names[c] for c in focus])}" if focus else "")
         + f"; {len(rev)} did the reverse."
     )
-    return Finding("hedgers", s, firm, chart, ct, headline=head, holds=kept >= 0.9 * len(hed))
+    return Finding(
+        "hedgers", s, firm, chart, ct, headline=head, holds=kept >= (1 - FIRM_TOLERANCE) * len(hed)
+    )
 
 
 def abstention_by_group(ctx) -> Finding:
@@ -617,16 +620,16 @@ def profile_map(ctx) -> Finding:
     }
     df = cat.rename("category").reset_index()
     n_h = int((df["category"] == "abstains on Ukraine, Yes on Gaza").sum())
-    title = f"Hedging is widest in Africa and Asia: {n_h} states abstain on Ukraine but vote Yes on Gaza"
     regions = ctx.members.set_index("iso3")["group_short"]
     by_region = (
         df[df["category"] == "abstains on Ukraine, Yes on Gaza"]["iso3"].map(regions).value_counts()
     )
+    title = f"{n_h} states abstain on Ukraine but vote Yes on Gaza"
     if len(by_region):
-        title = (
-            f"{n_h} states abstain on Ukraine but vote Yes on Gaza; most are in the "
-            f"{by_region.index[0]} ({int(by_region.iloc[0])}) and {by_region.index[1] if len(by_region) > 1 else ''} "
-            f"({int(by_region.iloc[1]) if len(by_region) > 1 else 0}) groups"
+        title += (
+            "; most are in the "
+            + " and ".join(f"{g} ({int(k)})" for g, k in by_region.head(2).items())
+            + (" groups" if len(by_region) > 1 else " group")
         )
     chart = charts.tile_map(
         df,
@@ -706,7 +709,8 @@ def partners(ctx) -> Finding:
         f"on Gaza {pct(eu_g.iloc[-1]['agreement'])} in {eu_g.iloc[-1]['year']}."
     )
     holds = (
-        bool(len(f)) and abs(float(f["agreement"].iloc[0]) - float(last_full["agreement"])) < 0.1
+        bool(len(f))
+        and abs(float(f["agreement"].iloc[0]) - float(last_full["agreement"])) < FIRM_TOLERANCE
     )
     return Finding("partners", s, firm, chart, ag, headline=head, holds=holds)
 
@@ -789,7 +793,13 @@ def coincidence(ctx) -> Finding:
         f"({label[method]}; n = {_n(u['n'])} / {_n(g['n'])} state-text pairs)."
     )
     return Finding(
-        "coincidence", s, firm, chart, pooled, headline=head, holds=abs(fv - u["value"]) < 0.1
+        "coincidence",
+        s,
+        firm,
+        chart,
+        pooled,
+        headline=head,
+        holds=abs(fv - u["value"]) < FIRM_TOLERANCE,
     )
 
 
@@ -835,4 +845,4 @@ def all_findings(ctx) -> list[Finding]:
     ]
 
 
-__all__ = ["Finding", "all_findings", "T"]
+__all__ = ["Finding", "all_findings"]

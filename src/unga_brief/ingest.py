@@ -266,10 +266,4 @@ def ingest(
     return res
 
 
-def remove_raw(paths: Paths, name: str) -> None:
-    """Remove an ingested file and its sidecar (then re-curate to drop its rows)."""
-    for p in (paths.raw_dir / name, paths.raw_dir / (name + META_SUFFIX)):
-        p.unlink(missing_ok=True)
-
-
-__all__ = ["ingest", "match_records", "IngestResult", "remove_raw"]
+__all__ = ["ingest", "match_records", "IngestResult"]

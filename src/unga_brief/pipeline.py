@@ -45,12 +45,10 @@ def _files_under(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
 
 def input_files(paths: Paths, params_file: Path) -> dict[str, Path]:
     """Every file a run reads: data, parameters, notebooks, the package and its template."""
-    files = {
-        f"data/{p.relative_to(paths.data)}": p
-        for p in _files_under(paths.data, ("*.csv", "*.yml", "*.yaml"))
-        if "raw" not in p.relative_to(paths.data).parts[:1]
-        and "changes" not in p.relative_to(paths.data).parts[:1]
-    }
+    # All of data/: the curated files, and the ingested files and change log that the
+    # briefing's sources page reads too.
+    files = {f"data/{p.relative_to(paths.data)}": p for p in _files_under(paths.data, ("*",))}
+    files.update({f"docs/{p.name}": p for p in _files_under(paths.root / "docs", ("*.md",))})
     files["params"] = params_file
     for nb in NOTEBOOKS:
         files[f"notebooks/{nb}.ipynb"] = paths.notebooks / f"{nb}.ipynb"

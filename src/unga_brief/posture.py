@@ -547,3 +547,17 @@ def amendment_positions(
         "coverage_note",
     ]
     return k.sort_values(["_o", "iso3"])[cols].reset_index(drop=True)
+
+
+def us_record(
+    votes: pd.DataFrame,
+    catalog: pd.DataFrame | None = None,
+    *,
+    firm_only: bool = False,
+    electorate: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The US vote on every text (:func:`us_votes`) with its isolation (:func:`us_isolation`):
+    how many other states voted as it did, and whether that count is exact."""
+    us = us_votes(votes, catalog, firm_only=firm_only, electorate=electorate)
+    iso = us_isolation(votes, catalog, firm_only=firm_only, electorate=electorate)
+    return us.merge(iso[["text_id", "same_as_us", "exact"]], on="text_id", how="left")

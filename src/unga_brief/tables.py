@@ -228,7 +228,6 @@ def group_table(counts: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
         .str.replace(" [symbol unconfirmed]", "*", regex=False)
     )
     order_cols = list(dict.fromkeys(c.sort_values(["date", "text_id"])["col"]))
-    scopes = c[["scope_type", "scope"]].drop_duplicates()
     wide = c.pivot_table(
         index=["scope_type", "scope"], columns="col", values="cell", aggfunc="first"
     )
@@ -242,5 +241,4 @@ def group_table(counts: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
         .sort_values(["_r", "scope"])
         .drop(columns=["_r", "scope_type"])
     )
-    del scopes
     return wide.reset_index(drop=True).fillna("")

@@ -149,7 +149,7 @@ def validate_frames(
         name = text_label(t.to_dict() | {"id": tid})
         c = counts.loc[tid] if tid in counts.index else pd.Series(dtype=int)
         n = int(c.sum()) if len(c) else 0
-        size = 193 if t["body"] == "GA" else 15
+        size = int(t["members"])  # every Member State, or the Council that year (curate)
         if t["coverage"] == "full":
             for code, col in OFFICIAL.items():
                 off = t[col]
