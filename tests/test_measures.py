@@ -389,11 +389,20 @@ def test_shipped_abstention_denominators_reconcile_with_vote_tables(shipped_inpu
     assert reg.sort_index().tolist() == allm.sort_index().tolist()
 
 
+def _series_texts(inputs, series: str) -> list[str]:
+    """The texts of one series, ordered as the measures order them."""
+    return [
+        i
+        for i in m.topic_texts(inputs.votes)
+        if i in set(inputs.catalog.loc[inputs.catalog["series"] == series, "id"])
+    ]
+
+
 def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_inputs):
     cat = shipped_inputs.catalog.set_index("id")
     partial = [
         i
-        for i in m.default_texts(shipped_inputs.votes, "ukraine")
+        for i in m.topic_texts(shipped_inputs.votes, "ukraine")
         if cat.loc[i, "coverage"] == "partial"
     ]
     assert partial, "the shipped data has partial Ukraine texts"
@@ -412,19 +421,15 @@ def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_
         p = m.country_profiles(
             shipped_inputs.votes,
             ukraine_texts=[i],
-            gaza_texts=m.default_texts(shipped_inputs.votes, "gaza")[:1],
+            gaza_texts=m.topic_texts(shipped_inputs.votes, "gaza")[:1],
             electorate=shipped_inputs.electorate,
         )
         assert p.loc[p["topic"] == "ukraine", "Y"].sum() == cat.loc[i, "official_yes"]
 
 
 def test_shipped_profiles_reconcile_with_official_totals(shipped_inputs):
-    u = _full_ids(
-        shipped_inputs, m.default_texts(shipped_inputs.votes, "ukraine", emergency_only=True)
-    )
-    g = _full_ids(
-        shipped_inputs, m.default_texts(shipped_inputs.votes, "gaza", emergency_only=True)
-    )
+    u = _full_ids(shipped_inputs, _series_texts(shipped_inputs, "es11"))
+    g = _full_ids(shipped_inputs, _series_texts(shipped_inputs, "es10"))
     p = m.country_profiles(
         shipped_inputs.votes, ukraine_texts=u, gaza_texts=g, electorate=shipped_inputs.electorate
     )
@@ -456,7 +461,7 @@ def test_shipped_hedgers_are_the_abstain_yes_cell_of_the_crosstab(shipped_inputs
 
 def test_shipped_switches_reconcile_with_the_vote_table(shipped_inputs):
     s = m.switches(shipped_inputs.votes, series=["es10"], electorate=shipped_inputs.electorate)
-    ids = m.default_texts(shipped_inputs.votes, "gaza", emergency_only=True)
+    ids = _series_texts(shipped_inputs, "es10")
     w = tables.vote_table(
         shipped_inputs.votes, texts=ids, electorate=shipped_inputs.electorate
     ).set_index("iso3")

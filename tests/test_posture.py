@@ -11,6 +11,9 @@ from unga_brief import posture
 from unga_brief.errors import ParameterError, UnknownCountry, UnknownText
 from unga_brief.paths import Paths
 
+#: The amendment voted on the 2026 text (a catalogue id; its figures come from the data).
+AMENDMENT_2026 = "ga-amend-2026-02-24-usa"
+
 # States in order: USA RUS CHN EGY FIN IND DEU
 #   u1 ukraine GA 2023-03-01 full            Y N A Y Y A Y
 #   g1 gaza    GA 2023-11-01 full            N Y Y Y A Y A
@@ -208,7 +211,7 @@ def test_shipped_named_methods_agree_with_the_table(shipped_inputs):
         shipped_inputs.votes, by=(), electorate=shipped_inputs.electorate
     )
     b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    ids = posture._default_ga_texts(b)
+    ids = m.topic_texts(b)
     v = b[b["text_id"].isin(ids)].pivot(index="text_id", columns="iso3", values="vote").reindex(ids)
     for iso3 in ("RUS", "CHN", "GBR", "IND"):
         for method, fn in m.COINCIDENCE_FUNCTIONS.items():
@@ -223,7 +226,7 @@ def test_shipped_coincidence_denominators_reconcile_with_isolation(shipped_input
         shipped_inputs.votes, by=(), methods=["state_2017"], electorate=shipped_inputs.electorate
     )
     b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    ids = posture._default_ga_texts(b)
+    ids = m.topic_texts(b)
     iso = posture.us_isolation(
         shipped_inputs.votes, texts=ids, electorate=shipped_inputs.electorate
     )
@@ -237,7 +240,7 @@ def test_shipped_coincidence_denominators_reconcile_with_isolation(shipped_input
 def test_shipped_agreement_pairs_reconcile_with_bloc_counts(shipped_inputs):
     st = m.text_status(m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate))
     full = set(st.loc[st["known_lists"] == "YNAX", "text_id"])
-    ids = [i for i in m.default_texts(shipped_inputs.votes, "gaza") if i in full]
+    ids = [i for i in m.topic_texts(shipped_inputs.votes, "gaza") if i in full]
     a = posture.agreement_with_us(
         shipped_inputs.votes,
         shipped_inputs.groups,
@@ -271,8 +274,10 @@ def test_shipped_us_vetoes_follow_the_catalogue(shipped_inputs):
 
 
 def test_shipped_2026_amendment_backers_are_read_from_the_rows(shipped_inputs):
-    a = posture.amendment_positions(shipped_inputs.votes, catalog=shipped_inputs.catalog)
-    rows = shipped_inputs.votes[(shipped_inputs.votes["text_id"] == posture.AMENDMENT_2026)]
+    a = posture.amendment_positions(
+        shipped_inputs.votes, AMENDMENT_2026, catalog=shipped_inputs.catalog
+    )
+    rows = shipped_inputs.votes[(shipped_inputs.votes["text_id"] == AMENDMENT_2026)]
     assert sorted(a.loc[a["backed"], "iso3"]) == sorted(rows.loc[rows["vote"] == "Y", "iso3"])
     assert a["coverage_note"].str.contains("named of").all()
 

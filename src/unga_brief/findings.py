@@ -372,9 +372,13 @@ def us_with_russia(ctx) -> Finding:
     ]
     others = first["same_as_us"]
     with_whom = (
-        f"with Russia and {plural(int(others) - 1, 'other state')}"
-        if pd.notna(others)
-        else "with Russia"
+        "with Russia alone"
+        if pd.notna(others) and int(others) == 1
+        else (
+            f"with Russia and {plural(int(others) - 1, 'other state')}"
+            if pd.notna(others)
+            else "with Russia"
+        )
     )
     verb = VOTE_WORDS[first["vote"]]
     s = f"On {day(first['date'])} the United States voted {verb} on {text_name(ctx, first['text_id'])} {with_whom} ({tally(t)})"
@@ -413,8 +417,13 @@ def us_gaza(ctx) -> Finding:
     if len(ga):
         no = ga[ga["us_vote"] == "N"]
         same = ga["same_as_us"].dropna()
+        how_many = (
+            ("the one" if len(ga) == 1 else f"all {number(len(ga))}")
+            if len(no) == len(ga)
+            else f"{number(len(no))} of the {number(len(ga))}"
+        )
         b = (
-            f"voted No on {number(len(no))} of the {plural(len(ga), 'Assembly text')} in the set "
+            f"voted No on {how_many} Assembly {'text' if len(ga) == 1 else 'texts'} in the set "
             f"demanding a ceasefire or truce in Gaza ({dash_span(ga['date'].min(), ga['date'].max())})"
         )
         if len(no) and len(same):
@@ -423,13 +432,18 @@ def us_gaza(ctx) -> Finding:
             b += f", joined by as few as {number(fewest)} of {plural(others, 'other state')}"
         bits.append(b)
         head_bits.append(
-            f"voted No on {number(len(no))} of {plural(len(ga), 'Assembly ceasefire text')}"
+            f"voted No on {how_many} Assembly ceasefire {'text' if len(ga) == 1 else 'texts'}"
         )
     if len(vetoes):
         cv = vetoes[vetoes["text_id"].isin(cease)]
         bits.append(
-            f"vetoed {plural(len(vetoes), 'Security Council text')} on Gaza ({number(len(cv))} of them "
-            f"ceasefire drafts or amendments), {dash_span(vetoes['date'].min(), vetoes['date'].max())}"
+            f"vetoed {plural(len(vetoes), 'Security Council text')} on Gaza ("
+            + (
+                ("a ceasefire text" if len(cv) else "not a ceasefire text")
+                if len(vetoes) == 1
+                else f"{number(len(cv))} of them ceasefire drafts or amendments"
+            )
+            + f"), {dash_span(vetoes['date'].min(), vetoes['date'].max())}"
         )
         head_bits.append(f"cast {plural(len(vetoes), 'Council veto', 'Council vetoes')}")
     if not bits:
