@@ -14,7 +14,10 @@ DASH = "\u2013"
 
 
 def number(v) -> str:
-    """A count with a thousands separator (the one number format of the briefing)."""
+    """A count with a thousands separator (the one number format of the briefing); an unknown
+    count is a dash, never 0."""
+    if v is None or pd.isna(v):
+        return "–"
     return f"{int(v):,}"
 
 

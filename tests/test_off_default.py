@@ -1,0 +1,149 @@
+"""Off the default run: many parameter sets, each ends in a briefing or in a clear refusal before
+any notebook starts (issue "Off the default run").
+
+The notebooks' own code cells are executed in-process (the parameters cell, then the values a run
+injects, then every other cell) on a scratch copy of the project, so a crash anywhere in a
+notebook fails here exactly as it would fail `unga-brief run` with exit 4.
+"""
+
+from __future__ import annotations
+
+import random
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from unga_brief import errors, findings
+from unga_brief.catalog import load_catalog
+from unga_brief.context import open_context
+from unga_brief.frames import load_frames
+from unga_brief.params import defaults, resolve
+from unga_brief.paths import Paths, copy_project
+
+N_SETS = 30
+NOTEBOOKS = ["01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Paths:
+    root = copy_project(ROOT, tmp_path_factory.mktemp("offdefault") / "proj")
+    return Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
+
+
+def run_notebooks_in_process(paths: Paths, raw: dict, out_dir) -> dict:
+    """Execute the notebooks' code as papermill would, without a kernel; return the briefing
+    notebook's namespace."""
+    ns = {}
+    for name in NOTEBOOKS:
+        nb = nbformat.read(paths.notebooks / f"{name}.ipynb", as_version=4)
+        ns = {"__name__": "__main__"}
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            exec(compile(cell.source, f"{name}.ipynb", "exec"), ns)
+            if "parameters" in cell.metadata.get("tags", []):
+                ns.update(raw)  # what papermill injects below the parameters cell
+                ns["output_dir"] = str(out_dir)
+            if "ctx" in ns and ns["ctx"].display:
+                ns["ctx"].display = False
+    return ns
+
+
+def random_params(rng: random.Random, frames) -> dict:
+    cat = frames.catalog
+    dates = sorted(cat["date"].dt.strftime("%Y-%m-%d").unique())
+    a, b = sorted(rng.sample(dates, 2))
+    raw = dict(defaults())
+    raw["window"] = (
+        [a, b] if rng.random() < 0.8 else [pd.Timestamp(a).date(), pd.Timestamp(b).date()]
+    )
+    for topic in ("ukraine", "gaza"):
+        if rng.random() < 0.4:
+            pool = cat[
+                (cat["topic"] == topic)
+                & (cat["body"] == "GA")
+                & cat["kind"].isin(["resolution", "decision"])
+                & (cat["date"] >= pd.Timestamp(a))
+                & (cat["date"] <= pd.Timestamp(b))
+            ]["id"].tolist()
+            if pool:
+                raw[f"{topic}_texts"] = rng.sample(pool, rng.randint(1, len(pool)))
+    groups = sorted(set(frames.groups["group"]))
+    raw["blocs"] = rng.sample(groups, rng.randint(1, 4))
+    raw["us_partners"] = rng.sample(groups + ["RUS", "CHN", "GBR"], rng.randint(1, 3))
+    raw["focus_countries"] = rng.sample(frames.members["iso3"].tolist(), rng.randint(1, 6))
+    raw["switch_series"] = rng.sample(
+        ["es11", "es10", "ga-ukraine-human-rights"], rng.randint(1, 3)
+    )
+    raw["coincidence_method"] = rng.choice(["votes_only", "state_2017", "state_2021"])
+    raw["formats"] = ["html"]
+    return raw
+
+
+def test_random_parameter_sets_end_in_a_briefing_or_a_refusal(scratch, tmp_path):
+    frames = load_frames(scratch)
+    rng = random.Random(20261129)
+    ran = refused = 0
+    for i in range(N_SETS):
+        raw = random_params(rng, frames)
+        try:
+            p = resolve(raw, frames.catalog, frames.members, frames.groups)
+        except errors.ParameterError as e:
+            refused += 1
+            assert str(e).startswith(("parameter ", "parameters")), e
+            continue
+        out = tmp_path / f"set{i}"
+        try:
+            ns = run_notebooks_in_process(scratch, raw, out)
+        except Exception as e:  # a crash is exit 4 for the user: a bug
+            import traceback
+
+            tb = "".join(traceback.format_exc().splitlines(True)[-12:])
+            pytest.fail(
+                f"parameter set {i} crashed a notebook: {type(e).__name__}: {e}\n{raw}\n{tb}"
+            )
+        ran += 1
+        # page 1 names no text outside the window
+        found = ns["F"]
+        used = {t for f in found.values() for t in f.texts}
+        dates = frames.catalog.set_index("id").loc[sorted(used), "date"]
+        assert dates.between(p.window[0], p.window[1]).all(), (i, raw["window"])
+    assert ran >= N_SETS // 3 and refused >= 1, (ran, refused)
+
+
+def test_a_notebook_run_by_hand_honours_an_edited_parameter(scratch):
+    ctx = open_context(
+        {"window": ["2023-01-01", "2024-12-31"], "focus_countries": ["IND"]}, scratch
+    )
+    assert ctx.interactive and ctx.params.focus_countries == ["IND"]
+    f = findings.coverage(ctx)
+    cat = load_catalog(scratch)
+    in_w = cat[(cat["date"] >= "2023-01-01") & (cat["date"] <= "2024-12-31")]
+    assert f.headline.startswith(
+        f"How sure: {(in_w['coverage'].astype(str) == 'full').sum()} of the {len(in_w)} texts"
+    )
+
+
+def test_each_output_name_has_one_owner_notebook():
+    import re
+
+    owners: dict[str, str] = {}
+    pat = re.compile(r"ctx\.(?:show|table)\([^\n]*?,\s*f?'([^']+)'")
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            for name in pat.findall(cell.source):
+                assert owners.setdefault(name, nb_path.stem) == nb_path.stem, (
+                    f"{name} written by {owners[name]} and {nb_path.stem}"
+                )
+    assert len(owners) > 20
+
+
+def test_notebooks_call_only_public_names():
+    import re
+
+    for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        src = "\n".join(c.source for c in nbformat.read(nb_path, as_version=4).cells)
+        assert not re.search(r"\b[a-z]+\._[a-z]", src), nb_path.name
