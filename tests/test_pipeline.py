@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
-from conftest import ROOT, tree_digest
+from conftest import tree_digest
 
-from unga_brief import errors
 from unga_brief.cli import main
 
 
