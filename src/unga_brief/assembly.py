@@ -24,6 +24,7 @@ sources. Two inputs that hold the same record must agree vote for vote.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import yaml
 
 from .errors import DataError, MalformedFile, TotalsMismatch, UnknownCountry
 from .paths import Paths, write_atomic
-from .sources import read_csv_strict, sha256_of
+from .sources import sha256_of
 
 VOTE_CODES = ("Y", "N", "A", "X")
 TOTALS = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting"}
@@ -61,7 +62,9 @@ VOTES_REL = "assembly/votes.csv"
 RAW_SUBDIR = "assembly"
 META_SUFFIX = ".meta.yml"
 _PLACEHOLDER = re.compile(r"/x+$", re.IGNORECASE)
-_TITLE_TAIL = re.compile(r"\s*:\s*(resolution|decision)s?\s*/\s*adopted by the General Assembly\s*$")
+_TITLE_TAIL = re.compile(
+    r"\s*:\s*(resolution|decision)s?\s*/\s*adopted by the General Assembly\s*$"
+)
 _ES = re.compile(r"^A/(?:RES|DEC)/(ES-\d+)/")
 COVERAGE_COLUMNS = [
     "session",
@@ -103,7 +106,6 @@ def sessions_table(rules: dict) -> pd.DataFrame:
                 "session": int(n),
                 "opened": str(s["opened"]),
                 "expected": s.get("records"),
-                "expected_until": str(s.get("until") or ""),
                 "expected_source": s.get("source", ""),
             }
         )
@@ -137,7 +139,9 @@ def _wide(long: pd.DataFrame, members: list[str]) -> pd.DataFrame:
     return w.reindex(columns=members).fillna("").reset_index()
 
 
-def read_source_input(src: Path, spec: dict, members: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_source_input(
+    src: Path, spec: dict, members: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One assembly input of the gathered sources (``records`` + ``votes`` files)."""
     layout = spec.get("layout")
     rec = pd.read_csv(src / spec["records"], dtype=str, keep_default_na=False)
@@ -186,8 +190,10 @@ def read_source_input(src: Path, spec: dict, members: list[str]) -> tuple[pd.Dat
             }
         )
     else:
-        raise MalformedFile(f"curation.yml assembly input {spec['records']}: unknown layout {layout!r}")
-    for k, col in TOTALS.items():
+        raise MalformedFile(
+            f"curation.yml assembly input {spec['records']}: unknown layout {layout!r}"
+        )
+    for col in TOTALS.values():
         out[col] = rec[col]
     first_source = v.drop_duplicates("undl_record").set_index("undl_record")["source"]
     out["citation"] = out["undl_record"].map(first_source).fillna("")
@@ -195,7 +201,7 @@ def read_source_input(src: Path, spec: dict, members: list[str]) -> tuple[pd.Dat
     return out, _wide(v, members)
 
 
-def known_records(src: Path, specs: list[dict], sessions: pd.DataFrame) -> pd.DataFrame:
+def known_records(src: Path, specs: list[dict]) -> pd.DataFrame:
     """Records a source says exist (e.g. those a copy lacks), as not-held rows."""
     frames = []
     for spec in specs:
@@ -249,7 +255,9 @@ def catalog_records(catalog: pd.DataFrame, votes: pd.DataFrame, members: list[st
             "source": "data/votes (catalogue)",
         }
     )
-    return rec, _wide(long, members) if len(long) else pd.DataFrame(columns=["undl_record", *members])
+    return rec, _wide(long, members) if len(long) else pd.DataFrame(
+        columns=["undl_record", *members]
+    )
 
 
 # --- merging, checking -----------------------------------------------------------------------
@@ -313,9 +321,7 @@ def finish_records(
     }
     rec["text_id"] = rec["undl_record"].map(by_record).fillna("")
     sym = dict(zip(catalog["id"], catalog["symbol"]))
-    rec["symbol"] = [
-        s or sym.get(t, "") for s, t in zip(rec["symbol"], rec["text_id"])
-    ]
+    rec["symbol"] = [s or sym.get(t, "") for s, t in zip(rec["symbol"], rec["text_id"])]
     rec["members"] = rec["members"].astype(str).str.replace(r"\.0$", "", regex=True)
     for col in TOTALS.values():
         rec[col] = rec[col].astype(str).str.replace(r"\.0$", "", regex=True).replace("<NA>", "")
@@ -335,7 +341,9 @@ def validate_assembly(
     one set of 15, the five permanent members among them); ids unique; dates parse."""
     members = sorted(member_states["iso3"])
     if list(votes.columns) != ["undl_record", *members]:
-        raise MalformedFile(f"data/{VOTES_REL}: columns must be undl_record then the 193 ISO3 codes")
+        raise MalformedFile(
+            f"data/{VOTES_REL}: columns must be undl_record then the 193 ISO3 codes"
+        )
     for what, df in (("records", records), ("votes", votes)):
         d = df["undl_record"][df["undl_record"].duplicated()]
         if len(d):
@@ -343,7 +351,9 @@ def validate_assembly(
     bad = pd.to_datetime(records["date"], format="%Y-%m-%d", errors="coerce").isna()
     if bad.any():
         r = records[bad].iloc[0]
-        raise DataError(f"assembly: record {r['undl_record']}: date {r['date']!r} is not YYYY-MM-DD")
+        raise DataError(
+            f"assembly: record {r['undl_record']}: date {r['date']!r} is not YYYY-MM-DD"
+        )
     held = records[records["held"] == "true"]
     missing = sorted(set(held["undl_record"]) ^ set(votes["undl_record"]))
     if missing:
@@ -461,15 +471,17 @@ def coverage_by_session(records: pd.DataFrame, sessions: pd.DataFrame) -> pd.Dat
         )
     sc = records[(records["body"] == "SC") & (records["held"] == "true")]
     if len(sc):
-        num = sc["symbol"].str.extract(r"^S/RES/(\d+)")[0].astype("Int64")
-        sc = sc.assign(_n=num)
-        have = set(num.dropna().astype(int))
-        lo, hi = min(have), max(have)
-        gaps = [n for n in range(lo, hi + 1) if n not in have]
+        sc = sc.assign(_n=sc["symbol"].str.extract(r"^S/RES/(\d+)")[0].astype("Int64"))
+        numbered = sc.dropna(subset=["_n"]).sort_values("_n")
+        have = set(numbered["_n"].astype(int))
+        # a number missing from the run belongs to the year of the last number held before it
+        gap_year: dict[str, list[int]] = {}
+        for n in range(min(have), max(have) + 1):
+            if n not in have:
+                year = numbered.loc[numbered["_n"] < n, "date"].iloc[-1][:4]
+                gap_year.setdefault(year, []).append(n)
         for year, g in sc.groupby(sc["date"].str.slice(0, 4)):
-            nums = g["_n"].dropna().astype(int)
-            a, b = int(nums.min()), int(nums.max())
-            gap = [n for n in gaps if a < n < b or (n == b + 1 and n not in have and _next_year(sc, n))]
+            gap = gap_year.get(year, [])
             rows.append(
                 {
                     "session": year,
@@ -486,14 +498,6 @@ def coverage_by_session(records: pd.DataFrame, sessions: pd.DataFrame) -> pd.Dat
                 }
             )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
-
-
-def _next_year(sc: pd.DataFrame, n: int) -> bool:
-    """A number missing between two years' runs belongs to the earlier year (if the next held
-    number is in a later year)."""
-    after = sc[sc["_n"] > n]
-    before = sc[sc["_n"] < n]
-    return bool(len(after) and len(before)) and after["date"].min()[:4] > before["date"].max()[:4]
 
 
 # --- building the layer -----------------------------------------------------------------------
@@ -534,7 +538,7 @@ def build_assembly(
                     }
                 )
         known = spec.get("known_records", [])
-        k = known_records(src, known, sessions)
+        k = known_records(src, known)
         for s in known:
             provenance.append(
                 {
@@ -690,26 +694,36 @@ def store_bulk(
     *,
     sha: str,
     retrieved_at: str,
-    since: str,
-    members: list[str] | None = None,
+    since: str | None = None,
     origin: str | None = None,
 ) -> list[Path]:
-    """Extract every roll call on or after ``since`` from a UNDL bulk CSV (GA or SC) into
-    ``data/raw/assembly/`` (records + wide votes + meta); return the files written."""
+    """Extract every roll call on or after ``since`` (default: ``curation.yml``'s
+    ``assembly.since``) from a UNDL bulk CSV (GA, or SC: its resolutions) into
+    ``data/raw/assembly/`` (records + wide votes + meta); return the files written. A record
+    whose rows do not make a whole roll call (every Member State for the GA, rows equal to its
+    totals) is kept as a record known to exist, without votes. Nothing is written for a project
+    without a whole-Assembly layer."""
+    from .curate import load_rules
     from .members import load_members
     from .undl import read_bulk_csv
 
-    if members is None:
-        members = sorted(load_members(paths)["iso3"])
-    rec = read_bulk_csv(file, since=since)
-    if rec.texts.empty:
+    rules = load_rules(paths)
+    if not rules.get("assembly"):
         return []
-    v = rec.votes
+    since = since or str(rules["assembly"].get("since", "2021-09-01"))
+    members = sorted(load_members(paths)["iso3"])
+    rec = read_bulk_csv(file, since=since, check_totals=False)
+    t = rec.texts[
+        (rec.texts["body"].fillna("GA") == "GA")
+        | rec.texts["symbol"].fillna("").str.startswith("S/RES/")
+    ]
+    if t.empty:
+        return []
+    v = rec.votes[rec.votes["undl_record"].isin(t["undl_record"])]
     stray = sorted(set(v["iso3"]) - set(members))
     if stray:
-        raise UnknownCountry(f"{file.name}: codes that are not Member States: {stray[:5]}")
-    t = rec.texts
-    session_field = _bulk_sessions(file, set(t["undl_record"].astype(str)))
+        raise UnknownCountry(f"{Path(file).name}: codes that are not Member States: {stray[:5]}")
+    session_field = _bulk_sessions(Path(file), set(t["undl_record"].astype(str)))
     records = pd.DataFrame(
         {
             "undl_record": t["undl_record"].astype(str),
@@ -719,34 +733,31 @@ def store_bulk(
             "title": t["title"].fillna("").map(_clean_title),
             "session_field": t["undl_record"].astype(str).map(session_field).fillna(""),
             "members": t["members"].astype("Int64").astype(str).replace("<NA>", ""),
-            **{
-                c: t[c].astype("Int64").astype(str).replace("<NA>", "")
-                for c in TOTALS.values()
-            },
+            **{c: t[c].astype("Int64").astype(str).replace("<NA>", "") for c in TOTALS.values()},
         }
     )
     wide = _wide(v[["undl_record", "iso3", "vote"]], members)
+    whole = whole_roll_calls(records, wide, members)
+    wide = wide[wide["undl_record"].isin(whole)]
     d = paths.raw_dir / RAW_SUBDIR
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(file).stem)[:60] + f"-{sha[:8]}"
-    files = {
-        f"{stem}.records.csv": records.to_csv(index=False, lineterminator="\n").encode("utf-8"),
-        f"{stem}.votes.csv": wide.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+    data = {
+        "records": records.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "votes": wide.to_csv(index=False, lineterminator="\n").encode("utf-8"),
     }
+    meta = {"records": f"{stem}.records.csv", "votes": f"{stem}.votes.csv"}
     written = []
-    for name, data in files.items():
-        write_atomic(d / name, data)
-        written.append(d / name)
-    import hashlib
-
-    meta = {
-        "records": f"{stem}.records.csv",
-        "votes": f"{stem}.votes.csv",
-        "records_sha256": hashlib.sha256(files[f"{stem}.records.csv"]).hexdigest(),
-        "votes_sha256": hashlib.sha256(files[f"{stem}.votes.csv"]).hexdigest(),
+    for key, blob in data.items():
+        write_atomic(d / meta[key], blob)
+        written.append(d / meta[key])
+        meta[f"{key}_sha256"] = hashlib.sha256(blob).hexdigest()
+    meta |= {
         "original_name": Path(file).name,
         "sha256": sha,
         "retrieved_at": retrieved_at,
         "since": since,
+        "whole_roll_calls": len(whole),
+        "known_without_votes": int(len(records) - len(whole)),
         "origin": origin or f"ingested from a file the user downloaded ({Path(file).name})",
         "attribution": f"© United Nations, {retrieved_at[:4]}, https://digitallibrary.un.org, "
         f"downloaded on {retrieved_at[:10]}",
@@ -755,6 +766,19 @@ def store_bulk(
     write_atomic(mp, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).encode("utf-8"))
     written.append(mp)
     return written
+
+
+def whole_roll_calls(records: pd.DataFrame, wide: pd.DataFrame, members: list[str]) -> set[str]:
+    """Records whose cells are a whole roll call: every Member State (GA) or any sitting set
+    (SC), and counts equal to the record's own totals."""
+    cells = wide.set_index("undl_record")[members]
+    by = records.set_index("undl_record").reindex(cells.index)
+    ok = pd.Series(True, index=cells.index)
+    for code, col in TOTALS.items():
+        want = pd.to_numeric(by[col].replace("", None))
+        ok &= want.notna() & (want == (cells == code).sum(axis=1))
+    ok &= (by["body"] != "GA") | ((cells != "").sum(axis=1) == len(members))
+    return set(ok[ok].index)
 
 
 def _bulk_sessions(file: Path, ids: set[str]) -> dict[str, str]:

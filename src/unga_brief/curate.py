@@ -735,7 +735,9 @@ def run_curate(paths: Paths) -> tuple[Curated, list[str]]:
     return cur, changed
 
 
-def curate_and_log(paths: Paths, *, when: str | None = None) -> tuple[Curated, list[str], pd.DataFrame]:
+def curate_and_log(
+    paths: Paths, *, when: str | None = None
+) -> tuple[Curated, list[str], pd.DataFrame]:
     """`unga-brief curate`: run_curate, then log what changed in data/changes/ (texts added,
     coverage, totals, votes, and every row whose basis changed, old -> new). Nothing is logged
     on a byte-identical re-run or on a first curate into an empty data/."""
