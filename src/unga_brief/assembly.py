@@ -139,16 +139,30 @@ def _wide(long: pd.DataFrame, members: list[str]) -> pd.DataFrame:
     return w.reindex(columns=members).fillna("").reset_index()
 
 
+def _read(src: Path, rel: str, need: list[str]) -> pd.DataFrame:
+    """A source CSV as strings, refused (naming it) when missing or lacking a column."""
+    try:
+        df = pd.read_csv(src / rel, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise MalformedFile(f"{rel}: file not found") from None
+    except pd.errors.ParserError as e:
+        raise MalformedFile(f"{rel}: cannot be parsed ({e})") from None
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise MalformedFile(f"{rel}: missing column(s) {', '.join(missing)}")
+    return df
+
+
 def read_source_input(
     src: Path, spec: dict, members: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One assembly input of the gathered sources (``records`` + ``votes`` files)."""
     layout = spec.get("layout")
-    rec = pd.read_csv(src / spec["records"], dtype=str, keep_default_na=False)
+    rec = _read(src, spec["records"], ["undl_record", "date", "title", *TOTALS.values(), "total"])
     frames = []
     for vf in spec["votes"]:
-        v = pd.read_csv(src / vf, dtype=str, keep_default_na=False)
-        frames.append(v[["undl_record", "iso3", "vote", "source"]])
+        frames.append(_read(src, vf, ["undl_record", "iso3", "vote", "source"]))
+    frames = [f[["undl_record", "iso3", "vote", "source"]] for f in frames]
     v = pd.concat(frames, ignore_index=True)
     bad = sorted(set(v["iso3"]) - set(members))
     if bad:
@@ -205,7 +219,7 @@ def known_records(src: Path, specs: list[dict]) -> pd.DataFrame:
     """Records a source says exist (e.g. those a copy lacks), as not-held rows."""
     frames = []
     for spec in specs:
-        k = pd.read_csv(src / spec["file"], dtype=str, keep_default_na=False)
+        k = _read(src, spec["file"], ["undl_record", "date", spec.get("title", "title")])
         frames.append(
             pd.DataFrame(
                 {
@@ -308,7 +322,8 @@ def merge_inputs(inputs: list[tuple[pd.DataFrame, pd.DataFrame]], members: list[
 def finish_records(
     rec: pd.DataFrame, wide: pd.DataFrame, sessions: pd.DataFrame, catalog: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Session, meeting, catalogue link; totals recounted where a source gives none; sorted."""
+    """Session (GA), meeting, the catalogue text each record is, the symbol from the catalogue
+    where the copies give none; sorted by date."""
     rec = rec.copy()
     ga = rec["body"] == "GA"
     rec["session"] = ""
