@@ -267,3 +267,81 @@ def test_clone_without_sources_recurates_byte_identical(mini_curated):
     _, changed = run_curate(clone)
     assert changed == []
     assert tree_digest(mini_curated.data) == before
+
+
+@needs_shared
+def test_palestine_texts_reproduce_the_official_totals_of_their_un_records(shipped):
+    """Each Palestine text copied from a UN Digital Library record (undl_scrape): its official
+    totals are counted from the source's own rows, agree with the source's totals file, and the
+    curated rows equal the source's rows country by country."""
+    from conftest import SHARED_SOURCES
+
+    src_votes = pd.read_csv(SHARED_SOURCES / "undl_scrape/votes.csv", dtype=str)
+    src_totals = pd.read_csv(SHARED_SOURCES / "undl_scrape/totals.csv", dtype=str).set_index(
+        "symbol"
+    )
+    cat = _read(shipped, "catalog/catalog.csv")
+    votes = _read(shipped, "votes/ga.csv")
+    gaza = cat[(cat["topic"] == "gaza") & cat["symbol"].isin(src_votes["symbol"])]
+    regular = gaza[gaza["symbol"].str.match(r"^A/RES/\d+/")]
+    assert len(regular) >= 20, "the 20 regular-session Palestine texts of 2022-2024 are curated"
+    for _, t in gaza.iterrows():
+        rows = src_votes[src_votes["symbol"] == t["symbol"]]
+        counted = rows["vote"].value_counts()
+        for code, col in OFFICIAL.items():
+            official = int(counted.get(code, 0))
+            assert int(src_totals.at[t["symbol"], col.removeprefix("official_")]) == official
+            assert int(t[col]) == official, (t["symbol"], code)
+        kept = votes[votes["text_id"] == t["id"]].set_index("iso3")
+        assert t["coverage"] == "full" and set(kept["basis"]) == {"record"}
+        assert kept["vote"].to_dict() == dict(zip(rows["iso3"], rows["vote"])), t["symbol"]
+        assert t["undl_record"] and t["undl_record"] in rows["source"].iloc[0]
+
+
+@needs_shared
+def test_every_text_copied_from_a_un_record_carries_its_record_id(shipped):
+    """A text whose rows come from a UNDL record copy that names the record has its id."""
+    from unga_brief.curate import _RECORD_ID
+
+    cat = _read(shipped, "catalog/catalog.csv").set_index("id")
+    votes = pd.concat([_read(shipped, "votes/ga.csv"), _read(shipped, "votes/sc.csv")])
+    cited = votes.assign(rid=votes["citation"].str.extract(_RECORD_ID)[0]).dropna(subset=["rid"])
+    for tid, rid in cited.drop_duplicates("text_id").set_index("text_id")["rid"].items():
+        assert cat.at[tid, "undl_record"] == rid, tid
+
+
+def test_a_record_id_that_contradicts_the_sources_is_refused(mini):
+    import yaml
+
+    doc = yaml.safe_load(mini.texts_yml.read_text())
+    for t in doc["texts"]:
+        if t["id"] == "ga-es11-07":
+            t["undl_record"] = int(t["undl_record"]) + 1
+    mini.texts_yml.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(
+        errors.DataError, match=r"ga-es11-07: undl_record \d+, but its sources copy"
+    ):
+        run_curate(mini)
+
+
+@needs_shared
+def test_population_is_curated_for_every_member_and_missing_gdp_stays_blank(shipped):
+    from conftest import SHARED_SOURCES
+
+    from unga_brief.population import load_population
+
+    members = set(_read(shipped, "reference/member_states.csv")["iso3"])
+    pop = _read(shipped, "reference/population.csv")
+    src_pop = pd.read_csv(SHARED_SOURCES / "reference/population.csv", dtype=str)
+    src_gdp = pd.read_csv(SHARED_SOURCES / "reference/gdp_per_capita_ppp.csv", dtype=str)
+    years = sorted(src_pop["year"].unique())
+    assert len(pop) == len(members) * len(years)
+    for y in years:
+        assert set(pop.loc[pop["year"] == y, "iso3"]) == members
+    have = set(zip(src_gdp["iso3"], src_gdp["year"]))
+    lacking = pop[[(i, y) not in have for i, y in zip(pop["iso3"], pop["year"])]]
+    assert len(lacking) > 0, "some members have no GDP value in the source"
+    assert (lacking["gdp_per_capita_ppp"] == "").all() and (lacking["gdp_source"] == "").all()
+    assert not (pop["gdp_per_capita_ppp"] == "0").any() and (pop["population_source"] != "").all()
+    typed = load_population(shipped)
+    assert typed["gdp_per_capita_ppp"].isna().sum() == len(lacking)

@@ -16,9 +16,9 @@ from .paths import Paths
 
 
 def _cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
-    from .curate import run_curate
+    from .curate import curate_and_log
 
-    cur, changed = run_curate(paths)
+    cur, changed, _ = curate_and_log(paths)
     cat = cur.catalog
     cov = cat.groupby(["body", "coverage"], observed=True).size()
     print(
@@ -36,6 +36,14 @@ def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
     with_pd_options(lambda: print(table.drop(columns=["id"]).to_string(index=False)))
     cov = table.groupby(["body", "coverage"]).size()
     print(f"\nvalid: {len(table)} texts; " + ", ".join(f"{b} {c} {n}" for (b, c), n in cov.items()))
+    from .validate import assembly_coverage, basis_counts
+
+    print("country rows by basis: " + ", ".join(f"{b} {n}" for b, n in basis_counts(table).items()))
+
+    asm = assembly_coverage(paths)
+    if len(asm):
+        print("\nwhole Assembly (data/assembly/), by GA session and Council year:")
+        with_pd_options(lambda: print(asm.drop(columns=["expected source"]).to_string(index=False)))
     return 0
 
 

@@ -68,6 +68,9 @@ class Curated:
     conflicts: pd.DataFrame
     reference: dict[str, pd.DataFrame]
     sources: list[dict] = field(default_factory=list)
+    #: The whole-Assembly layer (records, wide votes): see :mod:`unga_brief.assembly`.
+    assembly_records: pd.DataFrame | None = None
+    assembly_votes: pd.DataFrame | None = None
 
 
 def load_rules(paths: Paths) -> dict:
@@ -333,10 +336,52 @@ def merge_votes(rows: pd.DataFrame, texts_meta: list[dict]) -> tuple[pd.DataFram
     return kept.drop(columns=["file"]), conflicts
 
 
+_RECORD_ID = re.compile(
+    r"(?:digitallibrary\.un\.org/record/|UNDL record |UN Digital Library record )(\d+)"
+)
+
+
+def record_ids(rows: pd.DataFrame, texts_meta: list[dict]) -> dict[str, str]:
+    """Text id -> the UN Digital Library record id that its rank-1 sources cite.
+
+    A text whose texts.yml entry gives another id, or whose sources cite two, fails the build.
+    """
+    top = rows[rows["rank"] == 1]
+    cited = top["citation"].str.extract(_RECORD_ID)[0]
+    found = (
+        pd.DataFrame({"text_id": top["text_id"], "rid": cited})
+        .dropna()
+        .drop_duplicates()
+        .sort_values(["text_id", "rid"])
+    )
+    two = found[found.duplicated("text_id", keep=False)]
+    if len(two):
+        tid = two["text_id"].iloc[0]
+        raise DataError(
+            f"{tid}: its UN record copies cite two UNDL records "
+            f"({', '.join(two.loc[two['text_id'] == tid, 'rid'])})"
+        )
+    out = dict(zip(found["text_id"], found["rid"]))
+    for m in texts_meta:
+        given = str(m.get("undl_record") or "")
+        if given and m["id"] in out and out[m["id"]] != given:
+            raise DataError(
+                f"data/catalog/texts.yml {m['id']}: undl_record {given}, but its sources copy "
+                f"UNDL record {out[m['id']]}"
+            )
+    return out
+
+
 def build_catalog(
-    texts_meta: list[dict], totals: pd.DataFrame, votes: pd.DataFrame, reference: dict
+    texts_meta: list[dict],
+    totals: pd.DataFrame,
+    votes: pd.DataFrame,
+    reference: dict,
+    records: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The full catalogue: human metadata + official totals + coverage."""
+    """The full catalogue: human metadata + official totals + coverage. ``records``: UNDL record
+    ids found in the sources, for texts whose texts.yml entry gives none."""
+    records = records or {}
     t = totals.set_index("text_id")
     n_members = len(reference["member_states"])
     seats_by_year = reference["council_members"].groupby("year").size()
@@ -390,7 +435,7 @@ def build_catalog(
                 "adopted": "true" if adopted else "false",
                 "vetoed_by": " ".join(m.get("vetoed_by") or []),
                 "tags": " ".join(m.get("tags") or []),
-                "undl_record": m.get("undl_record") or "",
+                "undl_record": m.get("undl_record") or records.get(tid, ""),
                 "coverage": coverage,
                 "complete_lists": complete,
                 "rows": n,
@@ -444,7 +489,7 @@ def curate(paths: Paths) -> Curated:
     totals, total_conflicts = official_totals(totals_rows, texts_meta)
     check_rows_against_texts(rows, totals, reference)
     votes, vote_conflicts = merge_votes(rows, texts_meta)
-    cat = build_catalog(texts_meta, totals, votes, reference)
+    cat = build_catalog(texts_meta, totals, votes, reference, record_ids(rows, texts_meta))
     order = {tid: i for i, tid in enumerate(cat["id"])}
     votes = (
         votes.assign(_o=votes["text_id"].map(order))
@@ -464,13 +509,34 @@ def curate(paths: Paths) -> Curated:
         .drop_duplicates()
         .reset_index(drop=True)
     )
+    asm_records, asm_votes, asm_sources = gather_assembly(paths, rules, reference, cat, votes)
     return Curated(
         catalog=cat,
         votes=votes,
         conflicts=conflicts,
         reference=reference,
-        sources=raw_sources + sources,
+        sources=raw_sources + sources + asm_sources,
+        assembly_records=asm_records,
+        assembly_votes=asm_votes,
     )
+
+
+def gather_assembly(
+    paths: Paths, rules: dict, reference: dict, catalog: pd.DataFrame, votes: pd.DataFrame
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[dict]]:
+    """The whole-Assembly layer, built and checked (None when curation.yml asks for none)."""
+    from . import assembly
+
+    if not rules.get("assembly"):
+        return None, None, []
+    records, wide, provenance = assembly.build_assembly(
+        paths, rules, reference["member_states"], catalog, votes
+    )
+    assembly.validate_assembly(
+        records, wide, reference["member_states"], reference["council_members"]
+    )
+    assembly.check_against_catalog(records, wide, votes)
+    return records, wide, provenance
 
 
 def committed_layer(paths: Paths, texts_meta: list[dict]):
@@ -499,6 +565,8 @@ def committed_layer(paths: Paths, texts_meta: list[dict]):
             "tile_grid",
         )
     }
+    if (paths.reference_dir / "population.csv").exists():
+        reference["population"] = read("reference/population.csv")
     reference["council_members"]["year"] = reference["council_members"]["year"].astype(int)
     for c in ("col", "row"):
         reference["tile_grid"][c] = reference["tile_grid"][c].astype(int)
@@ -630,6 +698,10 @@ def output_files(cur: Curated) -> dict[str, bytes]:
     }
     for name, df in cur.reference.items():
         files[f"reference/{name}.csv"] = _csv_bytes(df)
+    if cur.assembly_records is not None:
+        from .assembly import output_files as assembly_files
+
+        files.update(assembly_files(cur.assembly_records, cur.assembly_votes))
     header = (
         "# Generated by `unga-brief curate`: every input file used, its origin (as its README\n"
         "# states), its role and rank, what it covers, and its sha256. Do not edit.\n"
@@ -661,3 +733,21 @@ def run_curate(paths: Paths) -> tuple[Curated, list[str]]:
     validate_frames(cur.catalog, cur.votes, cur.reference, cur.conflicts)
     changed = write_outputs(paths, output_files(cur))
     return cur, changed
+
+
+def curate_and_log(
+    paths: Paths, *, when: str | None = None
+) -> tuple[Curated, list[str], pd.DataFrame]:
+    """`unga-brief curate`: run_curate, then log what changed in data/changes/ (texts added,
+    coverage, totals, votes, and every row whose basis changed, old -> new). Nothing is logged
+    on a byte-identical re-run or on a first curate into an empty data/."""
+    from . import changes as changes_mod
+    from .assembly import now
+
+    old = changes_mod.snapshot(paths.data)
+    cur, changed = run_curate(paths)
+    ch = pd.DataFrame(columns=changes_mod.CHANGE_COLUMNS)
+    if changed and len(old["catalog"]):
+        ch = changes_mod.diff(old, changes_mod.snapshot(paths.data))
+        changes_mod.log_changes(paths.changes_dir, ch, when=when or now(), action="curate")
+    return cur, changed, ch

@@ -132,6 +132,7 @@ def ingest(
     origin: str | None = None,
 ) -> IngestResult:
     """Store the files' mapped records under data/raw/ and re-curate (all or nothing)."""
+    from .assembly import store_bulk
     from .curate import run_curate
     from .undl import parse_marc_xml, read_bulk_csv, sniff
 
@@ -170,6 +171,7 @@ def ingest(
                 rec = read_bulk_csv(
                     f, symbols=sym_filter, records=set(records) if records else None, since=since
                 )
+                new_files += store_bulk(paths, f, sha=sha, retrieved_at=when, origin=origin)
             mapping = match_records(rec.texts, texts_meta)
             new_entries = []
             for r in rec.texts.itertuples():

@@ -226,7 +226,7 @@ def build_reference(src: Path, spec: dict, rules: dict) -> dict[str, pd.DataFram
     if missing:
         raise DataError(f"tile grid: Member States without a square: {missing}")
     tiles = tiles.sort_values("iso3", ignore_index=True)
-    return {
+    out = {
         "member_states": members,
         "groups": groups,
         "non_members": non_members,
@@ -234,6 +234,11 @@ def build_reference(src: Path, spec: dict, rules: dict) -> dict[str, pd.DataFram
         "council_members": council,
         "tile_grid": tiles,
     }
+    if spec.get("population"):
+        from .population import build_population
+
+        out["population"] = build_population(src, spec, members)
+    return out
 
 
 # --- loading the curated reference ------------------------------------------------------------

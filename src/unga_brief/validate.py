@@ -227,7 +227,30 @@ def validate_data(paths: Paths) -> pd.DataFrame:
         else None
     )
     validate_frames(catalog, votes, reference, conflicts)
+    from .assembly import validate_committed
+
+    validate_committed(paths, reference["member_states"], reference["council_members"])
     return coverage_table(catalog)
+
+
+def basis_counts(table: pd.DataFrame) -> pd.Series:
+    """Country rows by basis (record, list, derived, named) over the texts of a coverage table."""
+    parts = table["basis"].str.split().explode()
+    parts = parts[parts.str.contains(":", na=False)].str.split(":", expand=True)
+    n = parts[1].astype(int).groupby(parts[0]).sum() if len(parts) else pd.Series(dtype=int)
+    return n.reindex(["record", "list", "derived", "named"], fill_value=0)
+
+
+def assembly_coverage(paths: Paths) -> pd.DataFrame:
+    """The whole-Assembly layer's coverage by GA session (and Council year): records held vs
+    the number the sources say exist, the missing ones by UNDL record id. Empty when the
+    project has no whole-Assembly layer."""
+    from .assembly import RECORDS_REL
+    from .assembly import assembly_coverage as coverage
+
+    if not (paths.data / RECORDS_REL).exists():
+        return pd.DataFrame()
+    return coverage(paths)
 
 
 def coverage_table(catalog: pd.DataFrame) -> pd.DataFrame:
@@ -259,6 +282,8 @@ __all__ = [
     "validate_frames",
     "validate_data",
     "coverage_table",
+    "assembly_coverage",
+    "basis_counts",
     "load_votes_raw",
     "CATALOG_COLUMNS",
 ]
