@@ -238,17 +238,21 @@ def _reason(err: BaseException, policy: FetchPolicy, *, connecting: bool) -> str
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
     """Follows a redirect only to another http(s) address (urllib alone would follow ftp://)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
-        if scheme not in ("http", "https"):
+    def http_error_302(self, req, fp, code, msg, headers):
+        target = headers.get("location") or headers.get("uri") or ""
+        newurl = urllib.parse.urljoin(req.full_url, target)
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
             from .undl import shown
 
+            fp.close()
             raise NetworkError(
                 f"network: {urllib.parse.urlsplit(req.full_url).netloc} redirected "
                 f"{req.full_url} to {shown(newurl, 100)}, not an http(s) address; refused; "
                 f"{UNCHANGED}"
             )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 class _Slow(Exception):

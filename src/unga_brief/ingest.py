@@ -221,23 +221,22 @@ def match_records(texts: pd.DataFrame, texts_meta: list[dict]) -> dict[str, str 
 
 
 def check_new_symbol(symbol: str, record: str, texts_meta: list[dict]) -> None:
-    """``--add``: a UN document symbol, and none the catalogue has under another spelling."""
-    from .undl import shown
-
-    if not UN_SYMBOL.match(symbol):
-        raise DataError(
-            f"--add: record {record}: {shown(symbol)} is not a UN document symbol "
-            "(A/…, S/… in ASCII letters, digits, '.', '-', '(', ')'); refused"
-        )
+    """``--add``: none the catalogue has under another spelling, and a UN document symbol.
+    The symbol is shown in ASCII (``\\u2010``), so that a look-alike character is visible."""
+    shown = ascii(symbol[:60])
     mine = normal_symbol(symbol)
     for t in texts_meta:
         for lab in [t.get("symbol"), *t["labels"]]:
             if lab and normal_symbol(lab) == mine:
                 raise DataError(
-                    f"--add: record {record}: symbol {shown(symbol)} is the catalogue's "
-                    f"{lab} (text {t['id']}) written differently; refused (add the record id "
-                    "to that text instead)"
+                    f"--add: record {record}: symbol {shown} is the catalogue's {lab} (text "
+                    f"{t['id']}) written differently; refused (a text counted twice otherwise)"
                 )
+    if not UN_SYMBOL.match(symbol):
+        raise DataError(
+            f"--add: record {record}: {shown} is not a UN document symbol "
+            "(A/…, S/… in ASCII letters, digits, '.', '-', '(', ')'); refused"
+        )
 
 
 # --- the totals guard ----------------------------------------------------------------------------
