@@ -235,9 +235,14 @@ def summary(changes: pd.DataFrame) -> list[str]:
                 votes
             ):
                 moves = votes.groupby(["old", "new"]).size()
-                what = f"{len(votes)} {kind.split()[0]}s {kind.split()[1]}"
-                if kind in ("basis changed",):
-                    what += " (" + ", ".join(f"{a}→{b}: {n}" for (a, b), n in moves.items()) + ")"
+                what = {
+                    "vote added": f"{len(votes)} votes added",
+                    "vote removed": f"{len(votes)} votes removed",
+                    "basis changed": f"basis changed for {len(votes)} votes ("
+                    + ", ".join(f"{a}→{b}: {n}" for (a, b), n in moves.items())
+                    + ")",
+                    "source changed": f"source changed for {len(votes)} votes",
+                }[kind]
                 parts.append(what)
                 rest = k[k["iso3"] == ""]
                 if len(rest):

@@ -102,7 +102,7 @@ def attribution(paths: Paths) -> pd.DataFrame:
             r = raw.loc[f]
             rows.append((f, r["origin"], r["retrieved"], r["attribution"]))
             seen.add(f)
-        elif _UNDL_ORIGIN.search(origin):
+        elif d.get("rank") == 1 or _UNDL_ORIGIN.search(origin):  # rank 1: copies of UNDL records
             got = str(d.get("retrieved") or "")[:10]
             rows.append(
                 (
