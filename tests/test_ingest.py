@@ -198,7 +198,9 @@ def test_record_contradicting_known_totals_is_refused_unless_confirmed(
     assert "-".join(t[c] for c in OFFICIAL.values()) == mine, "the record's totals now win"
     log = pd.read_csv(mini_curated.changes_dir / "changes.csv", dtype=str, keep_default_na=False)
     ok = log[log["change"] == "totals override confirmed"]
-    assert len(ok) == 1 and ok["old"].iloc[0].startswith(known) and ok["new"].iloc[0].startswith(mine)
+    assert (
+        len(ok) == 1 and ok["old"].iloc[0].startswith(known) and ok["new"].iloc[0].startswith(mine)
+    )
     c = pd.read_csv(mini_curated.conflicts_csv, dtype=str)
     assert ((c["text_id"] == tid) & (c["kind"] == "totals")).any(), "the other totals are listed"
 

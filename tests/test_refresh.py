@@ -106,7 +106,9 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     )
     assert res.ingested.mapped == {"9990001": tid}
     assert _cat(mini_curated).loc[tid, "coverage"] == "full"
-    assert any(line.startswith("refresh: stored data/raw/es11_10-") for line in lines)
+    assert any(
+        line.startswith("refresh: es11_10.xml: ingested (as data/raw/es11_10-") for line in lines
+    )
 
     # the next refresh finds the same files: nothing changes
     before = tree_digest(mini_curated.data)
@@ -247,7 +249,7 @@ def test_run_refresh_ingests_the_inbox_and_publishes(project, capsys):
     code = main(["--root", str(project.root), "run", "--refresh", "--params", str(html)])
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "refresh: stored data/raw/record_4083529-" in err
+    assert "refresh: record_4083529.xml: ingested (as data/raw/record_4083529-" in err
     assert len(list(project.raw_dir.glob("record_4083529-*.xml.meta.yml"))) == 1
     votes = pd.read_csv(project.votes_dir / "ga.csv", dtype=str, keep_default_na=False)
     assert votes.query("text_id == 'ga-es10-27'")["source"].str.contains("data/raw/").all()

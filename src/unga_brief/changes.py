@@ -215,6 +215,13 @@ def diff(old: dict, new: dict) -> pd.DataFrame:
     )
 
 
+def _v(value: str, limit: int = 80) -> str:
+    """A value in a summary line: '∅' when empty, cut at ``limit`` characters."""
+    if not value:
+        return "∅"
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def summary(changes: pd.DataFrame) -> list[str]:
     """Readable lines: per text what changed (each changed vote, counts of added votes and of
     basis and source changes, every moved total); then the data files added or changed."""
@@ -247,9 +254,7 @@ def summary(changes: pd.DataFrame) -> list[str]:
                 rest = k[k["iso3"] == ""]
                 if len(rest):
                     parts.append(
-                        "; ".join(
-                            f"{r.field} {r.old or '∅'}→{r.new or '∅'}" for r in rest.itertuples()
-                        )
+                        "; ".join(f"{r.field} {_v(r.old)}→{_v(r.new)}" for r in rest.itertuples())
                     )
             elif kind == "totals override confirmed":
                 parts.append(
@@ -259,13 +264,12 @@ def summary(changes: pd.DataFrame) -> list[str]:
                 )
             else:
                 parts.append(
-                    "; ".join(f"{r.field} {r.old or '∅'}→{r.new or '∅'}" for r in k.itertuples())
+                    "; ".join(f"{r.field} {_v(r.old)}→{_v(r.new)}" for r in k.itertuples())
                 )
         lines.append(f"{symbol}: " + "; ".join(parts))
     for r in changes[changes["text_id"] == ""].itertuples():
         lines.append(
-            f"{r.change}: {r.field}"
-            + (f" ({r.old or '∅'}→{r.new or '∅'})" if r.old or r.new else "")
+            f"{r.change}: {r.field}" + (f" ({_v(r.old)}→{_v(r.new)})" if r.old or r.new else "")
         )
     return lines
 

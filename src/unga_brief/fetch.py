@@ -758,8 +758,6 @@ def refresh(
             report_outcomes(getattr(e, "outcomes", []), progress)
             raise
         report_outcomes(res.ingested.outcomes, progress)
-        for s in res.ingested.stored:
-            progress(f"refresh: stored {s}")
         for line in res.ingested.changes_summary():
             progress(f"refresh: changed {line}")
     return res
