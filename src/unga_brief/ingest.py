@@ -50,8 +50,9 @@ SOURCE_SUFFIX = ".source.yml"
 OUTCOMES = ("ingested", "already ingested", "matched no text", "refused")
 TOTAL_FIELDS = ("yes", "no", "abstain", "non_voting")
 #: A UN document symbol: a body letter, then /-separated ASCII parts (A/RES/ES-11/10,
-#: A/DEC/80/506, S/RES/2803(2025), S/2022/155, A/ES-11/L.7/Rev.1).
-UN_SYMBOL = re.compile(r"^[ASE](?:/[A-Z0-9][A-Za-z0-9.()-]{0,20}){1,6}$")
+#: A/DEC/80/506, S/RES/2803(2025), S/2022/155, A/ES-11/L.7/Rev.1), maybe a part letter
+#: (A/RES/78/183 A).
+UN_SYMBOL = re.compile(r"^[ASE](?:/[A-Z0-9][A-Za-z0-9.()-]{0,20}){1,6}(?: [A-Z])?$")
 _DASHES = dict.fromkeys(
     map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
 )
@@ -488,6 +489,12 @@ def ingest(
                     mapping[r.undl_record] = tid
                 res.skipped += skipped_here
                 mapping = {k: v for k, v in mapping.items() if v}
+                for r in rec.texts[rec.texts["undl_record"].isin(mapping)].itertuples():
+                    if not UN_SYMBOL.match(r.symbol):  # e.g. mapped by its record id
+                        raise DataError(
+                            f"{name}: record {r.undl_record}: {ascii(r.symbol[:60])} is not a UN "
+                            "document symbol; refused"
+                        )
                 covered = {str(k) for d in same.values() for k in d["texts"]}
                 fresh = {k: v for k, v in mapping.items() if str(k) not in covered}
                 if not mapping:

@@ -655,12 +655,15 @@ def _parse_count(series: pd.Series, column: str, k: pd.DataFrame, name: str) -> 
 
 
 def _trim_title(title: str | None) -> str | None:
-    """245 $a without its trailing ' :' or ' /' (the title is already cleaned, so linear)."""
+    """245 $a without its trailing ' :' or ' /' (the title is already cleaned, so linear), and
+    without leading '=', '+', '-', '@' (no UN title starts so; a spreadsheet would read such a
+    cell as a formula)."""
     if not title:
         return None
     t = title.rstrip()
     if t.endswith((":", "/")):
         t = t[:-1].rstrip()
+    t = t.lstrip("=+-@ ")
     return t or None
 
 
@@ -677,7 +680,7 @@ def _short_title(title: str | None) -> str | None:
     if slash > 0 and ":" not in t[slash + 1 :]:
         colon = t.rfind(":", 0, slash)
         if colon >= 0 and t[colon + 1 : colon + 2].isspace():
-            return t[:colon].rstrip() or None
+            return _trim_title(t[:colon])
     return _trim_title(t)
 
 
@@ -859,7 +862,7 @@ def _bulk_frames(k: pd.DataFrame, layout: str, name: str, check_totals: bool) ->
         "symbol": first["resolution"].tolist(),
         "date": first["date"].tolist(),
         "title": [
-            _short_title(t) if layout == "ga-bulk-csv" else (t or None)
+            _short_title(t) if layout == "ga-bulk-csv" else _trim_title(t)
             for t in clean_series(first[CSV_TITLE[layout]].fillna(""), TITLE_MAX)
         ],
         "draft": opt(first["draft"]),
