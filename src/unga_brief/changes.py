@@ -20,8 +20,6 @@ CHANGE_COLUMNS = ["change", "text_id", "symbol", "iso3", "field", "old", "new"]
 TOTALS = ["official_yes", "official_no", "official_abstain", "official_non_voting"]
 #: Files compared field by field; every other file under data/ is compared by its bytes.
 SEMANTIC = ("catalog/catalog.csv", "votes/ga.csv", "votes/sc.csv", "sources.yml", "conflicts.csv")
-#: The change log itself is not part of the data state it describes.
-NOT_DATA = ("changes/",)
 ORDER = [
     "totals override confirmed",
     "text added",
@@ -56,7 +54,7 @@ def _digest(p: Path) -> str:
 
 def snapshot(data_dir: Path) -> dict:
     """A data/ folder as compared by :func:`diff`: catalogue, votes, inputs, conflicts (strings)
-    and the sha256 of every file (but the change log), or empty frames if absent."""
+    and the sha256 of every file, or empty frames if absent."""
     data_dir = Path(data_dir)
 
     def read(rel):
@@ -74,7 +72,7 @@ def snapshot(data_dir: Path) -> dict:
     if data_dir.is_dir():
         for p in sorted(data_dir.rglob("*")):
             rel = p.relative_to(data_dir).as_posix()
-            if p.is_file() and not rel.startswith(NOT_DATA) and not p.name.startswith("."):
+            if p.is_file() and not p.name.startswith("."):  # dot files: temporary writes
                 files[rel] = _digest(p)
     return {
         "catalog": read("catalog/catalog.csv"),
@@ -154,7 +152,7 @@ def _vote_rows(ov: pd.DataFrame, nv: pd.DataFrame, sym) -> list[tuple]:
 
 def diff(old: dict, new: dict) -> pd.DataFrame:
     """Every difference between two snapshots, one row each (``CHANGE_COLUMNS``). Empty exactly
-    when every data file (the change log aside) is byte-identical, as git would see it."""
+    when every file under data/ is byte-identical, as git would see it."""
     oc = old["catalog"].set_index("id") if len(old["catalog"]) else pd.DataFrame()
     nc = new["catalog"].set_index("id") if len(new["catalog"]) else pd.DataFrame()
 
