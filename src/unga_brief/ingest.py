@@ -382,6 +382,143 @@ def _selection(symbols, topic, records, since) -> dict:
 # --- ingest -----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """What to keep of a file: symbols, record ids, votes since a day; and how it was asked."""
+
+    symbols: set[str] | None
+    records: set[str] | None
+    since: str | None
+    selection: dict
+
+
+def _filters(texts_meta, *, add, topic, symbols, records, since) -> _Filters:
+    from .undl import _check_since
+
+    if records:
+        bad = [r for r in records if not re.fullmatch(r"[0-9]{1,12}", str(r).strip())]
+        if bad:
+            raise ParameterError(f"--records: not a UNDL record id (digits): {bad[0][:40]!r}")
+    since = _check_since(since)
+    sym_filter = set(symbols) if symbols else None
+    if topic and not sym_filter and not add:  # --add: new texts of the topic are not listed yet
+        sym_filter = {
+            x
+            for t in texts_meta
+            if t["topic"] == topic
+            for x in [t.get("symbol"), *t["labels"]]
+            if x
+        }
+    return _Filters(
+        symbols=sym_filter,
+        records={str(r).strip() for r in records} if records else None,
+        since=since,
+        selection=_selection(symbols, topic, records, since),
+    )
+
+
+def _read_selected(f: Path, kind: str, flt: _Filters):
+    from .undl import parse_marc_xml, read_bulk_csv
+
+    if kind == "marcxml":
+        return select_records(
+            parse_marc_xml(f), symbols=flt.symbols, records=flt.records, since=flt.since
+        )
+    return read_bulk_csv(f, symbols=flt.symbols, records=flt.records, since=flt.since)
+
+
+def _map_records(rec, texts_meta, *, name, add, topic, series, when):
+    """(record -> text id for the mapped ones, new texts.yml entries, 'not in the catalogue'
+    lines). With ``add``, records outside the catalogue become new texts (checked symbols)."""
+    mapping = match_records(rec.texts, texts_meta)
+    new_entries, skipped = [], []
+    for r in rec.texts.itertuples():
+        if mapping[r.undl_record]:
+            continue
+        if not add:
+            skipped.append(f"record {r.undl_record} ({r.symbol}, {r.date}) is not in the catalogue")
+            continue
+        check_new_symbol(r.symbol, r.undl_record, texts_meta + new_entries)
+        tid = _slug(r.symbol)
+        if any(t["id"] == tid for t in texts_meta + new_entries):
+            raise DataError(f"--add: id {tid} for record {r.undl_record} already exists")
+        new_entries.append(
+            {
+                "id": tid,
+                "labels": [r.symbol],
+                "symbol": r.symbol,
+                "topic": topic,
+                "series": series or f"{topic}-added",
+                "short_title": str(r.title or r.symbol)[:80],
+                "undl_record": int(r.undl_record),
+                "note": f"Added by `unga-brief ingest --add` from {name} on {when}.",
+            }
+        )
+        mapping[r.undl_record] = tid
+    mapping = {k: v for k, v in mapping.items() if v}
+    for r in rec.texts[rec.texts["undl_record"].isin(mapping)].itertuples():
+        if not UN_SYMBOL.match(r.symbol):  # e.g. mapped by its record id
+            raise DataError(
+                f"{name}: record {r.undl_record}: {ascii(r.symbol[:60])} is not a UN "
+                "document symbol; refused"
+            )
+    return mapping, new_entries, skipped
+
+
+def _guard_totals(paths: Paths, rec, fresh: dict, name: str, accept: bool) -> list[tuple]:
+    """Refuse a record contradicting the known official totals, unless ``accept``; then the
+    change-log rows that record the confirmation."""
+    rows = []
+    for c in totals_contradictions(paths, rec, fresh, name):
+        said = (
+            f"{c['symbol']}: record {c['record']} ({c['where']}) gives Y-N-A-X {c['mine']}, "
+            f"the official totals from {c['source']} are {c['known']}"
+            + (f", and it would turn the {c['turns_full']} text full" if c["turns_full"] else "")
+        )
+        if not accept:
+            raise TotalsContradiction(
+                f"{said}; refused (check the record; `ingest --accept-totals` lets it win)"
+            )
+        rows.append(
+            (
+                "totals override confirmed",
+                c["text_id"],
+                c["symbol"],
+                "",
+                "official totals",
+                f"{c['known']} ({c['source']})",
+                f"{c['mine']} (record {c['record']}, --accept-totals)",
+            )
+        )
+    return rows
+
+
+def _provenance(meta: dict, f: Path, name: str, stated: dict, when: str, selection) -> dict:
+    """The sidecar: where the file came from and when it was downloaded (stated by the caller,
+    else by a ``FILE.source.yml``, else kept from an earlier ingest of the same file, else
+    'not stated'), when it was ingested, the selections made, the credit line."""
+    prov = dict(stated)
+    if prov["retrieved_at"] is None or prov["origin"] is None:
+        for k, v in stated_provenance(f).items():
+            if prov.get(k) is None:
+                prov[k] = v
+    meta = {
+        **meta,
+        "retrieved_at": prov["retrieved_at"] or meta.get("retrieved_at"),
+        "retrieved_basis": prov.get("retrieved_basis")
+        or meta.get("retrieved_basis")
+        or "not stated",
+        "ingested_at": meta.get("ingested_at") or when,
+        "origin": prov["origin"]
+        or meta.get("origin")
+        or f"a file the user downloaded from the UN Digital Library ({name})",
+        "selections": [*meta.get("selections", []), selection],
+    }
+    meta["attribution"] = attribution_line(meta)
+    first = ["file", "kind", "original_name", "origin", "retrieved_at", "retrieved_basis"]
+    return {k: meta[k] for k in first} | {k: v for k, v in meta.items() if k not in first}
+
+
 def ingest(
     paths: Paths,
     files: list[str | Path],
@@ -402,42 +539,39 @@ def ingest(
     ``retrieved_at``: when the file was retrieved from the UN Digital Library (``--retrieved-on``;
     ``fetch`` passes the time of its download). Without it, a ``<file>.source.yml`` beside the
     file may state it; otherwise it stays unknown and the attribution says so — never today's
-    date for a file fetched elsewhere.
+    date for a file fetched elsewhere. Every file gets its outcome (``res.outcomes``, also
+    attached to a raised error as ``.outcomes``); the first failure is raised after all files
+    were looked at, and then nothing is kept.
     """
     from .curate import run_curate
-    from .undl import _check_since, parse_marc_xml, read_bulk_csv, sniff
+    from .undl import sniff
 
     if topic is not None and topic not in TOPICS:
         raise ParameterError(f"--topic {topic!r}: choose {', '.join(sorted(TOPICS))}")
     if add and not topic:
         raise ParameterError("--add needs --topic (the topic of the texts it adds)")
-    if records:
-        bad = [r for r in records if not re.fullmatch(r"[0-9]{1,12}", str(r).strip())]
-        if bad:
-            raise ParameterError(f"--records: not a UNDL record id (digits): {bad[0][:40]!r}")
-    since = _check_since(since)
     if retrieved_at is not None:
         retrieved_at = parse_day(retrieved_at, "--retrieved-on")
+    stated = {
+        "retrieved_at": retrieved_at,
+        "retrieved_basis": retrieved_basis or ("stated by the user" if retrieved_at else None),
+        "origin": origin,
+    }
     texts_meta = load_texts_meta(paths)
-    sym_filter = set(symbols) if symbols else None
-    if topic and not sym_filter and not add:  # --add: new texts of the topic are not listed yet
-        sym_filter = {
-            x
-            for t in texts_meta
-            if t["topic"] == topic
-            for x in [t.get("symbol"), *t["labels"]]
-            if x
-        }
-    rec_filter = {str(r).strip() for r in records} if records else None
-    selection = _selection(symbols, topic, records, since)
+    flt = _filters(texts_meta, add=add, topic=topic, symbols=symbols, records=records, since=since)
     when = _now()
     res = IngestResult()
     old = changes_mod.snapshot(paths.data)
     writes = _Writes()
     stored_metas = {m: read_meta(m) for m in meta_files(paths)}
     confirmed_rows: list[tuple] = []
-    name = ""
     failure: UngaBriefError | None = None
+
+    def already(name: str, same: dict) -> None:
+        where = ", ".join(f"data/raw/{d['file']}" for d in same.values())
+        res.already.append(f"{name} (as {where})")
+        res.outcomes.append(FileOutcome(name, "already ingested", f"as {where}"))
+
     try:
         for f in map(Path, files):
             name = _shown_name(f)
@@ -446,138 +580,37 @@ def ingest(
                 kind = sniff(f)
                 sha = sha256_of(f)
                 same = {m: d for m, d in stored_metas.items() if d["sha256"] == sha}
-                if any(selection in d.get("selections", [d.get("filters")]) for d in same.values()):
-                    where = ", ".join(f"data/raw/{d['file']}" for d in same.values())
-                    res.already.append(f"{name} (as {where})")
-                    res.outcomes.append(FileOutcome(name, "already ingested", f"as {where}"))
+                if any(
+                    flt.selection in d.get("selections", [d.get("filters")]) for d in same.values()
+                ):
+                    already(name, same)
                     continue
-                if kind == "marcxml":
-                    rec = select_records(
-                        parse_marc_xml(f), symbols=sym_filter, records=rec_filter, since=since
-                    )
-                else:
-                    rec = read_bulk_csv(f, symbols=sym_filter, records=rec_filter, since=since)
-                mapping = match_records(rec.texts, texts_meta)
-                new_entries = []
-                skipped_here = []
-                for r in rec.texts.itertuples():
-                    if mapping[r.undl_record]:
-                        continue
-                    if not add:
-                        skipped_here.append(
-                            f"record {r.undl_record} ({r.symbol}, {r.date}) is not in the catalogue"
-                        )
-                        continue
-                    check_new_symbol(r.symbol, r.undl_record, texts_meta + new_entries)
-                    tid = _slug(r.symbol)
-                    if any(t["id"] == tid for t in texts_meta + new_entries):
-                        raise DataError(
-                            f"--add: id {tid} for record {r.undl_record} already exists"
-                        )
-                    new_entries.append(
-                        {
-                            "id": tid,
-                            "labels": [r.symbol],
-                            "symbol": r.symbol,
-                            "topic": topic,
-                            "series": series or f"{topic}-added",
-                            "short_title": str(r.title or r.symbol)[:80],
-                            "undl_record": int(r.undl_record),
-                            "note": f"Added by `unga-brief ingest --add` from {name} on {when}.",
-                        }
-                    )
-                    mapping[r.undl_record] = tid
-                res.skipped += skipped_here
-                mapping = {k: v for k, v in mapping.items() if v}
-                for r in rec.texts[rec.texts["undl_record"].isin(mapping)].itertuples():
-                    if not UN_SYMBOL.match(r.symbol):  # e.g. mapped by its record id
-                        raise DataError(
-                            f"{name}: record {r.undl_record}: {ascii(r.symbol[:60])} is not a UN "
-                            "document symbol; refused"
-                        )
-                covered = {str(k) for d in same.values() for k in d["texts"]}
-                fresh = {k: v for k, v in mapping.items() if str(k) not in covered}
+                rec = _read_selected(f, kind, flt)
+                mapping, new_entries, skipped = _map_records(
+                    rec, texts_meta, name=name, add=add, topic=topic, series=series, when=when
+                )
+                res.skipped += skipped
                 if not mapping:
                     why = (
                         f"{len(rec.texts)} record(s) selected, none in the catalogue"
-                        + (f": {skipped_here[0]}" if skipped_here else "")
+                        + (f": {skipped[0]}" if skipped else "")
                         if len(rec.texts)
                         else "no record passes the filters"
                     )
                     res.outcomes.append(FileOutcome(name, "matched no text", why))
                     continue
+                covered = {str(k) for d in same.values() for k in d["texts"]}
+                fresh = {k: v for k, v in mapping.items() if str(k) not in covered}
                 if not fresh:
-                    where = ", ".join(f"data/raw/{d['file']}" for d in same.values())
-                    res.already.append(f"{name} (as {where})")
-                    res.outcomes.append(FileOutcome(name, "already ingested", f"as {where}"))
+                    already(name, same)
                     continue
-                for c in totals_contradictions(paths, rec, fresh, name):
-                    said = (
-                        f"{c['symbol']}: record {c['record']} ({c['where']}) gives Y-N-A-X "
-                        f"{c['mine']}, the official totals from {c['source']} are {c['known']}"
-                        + (
-                            f", and it would turn the {c['turns_full']} text full"
-                            if c["turns_full"]
-                            else ""
-                        )
-                    )
-                    if not accept_totals:
-                        raise TotalsContradiction(
-                            f"{said}; refused (check the record; `ingest --accept-totals` "
-                            "lets it win)"
-                        )
-                    res.confirmed.append(said)
-                    confirmed_rows.append(
-                        (
-                            "totals override confirmed",
-                            c["text_id"],
-                            c["symbol"],
-                            "",
-                            "official totals",
-                            f"{c['known']} ({c['source']})",
-                            f"{c['mine']} (record {c['record']}, --accept-totals)",
-                        )
-                    )
+                confirmed_rows += _guard_totals(paths, rec, fresh, name, accept_totals)
                 if new_entries:
                     writes.write(paths.texts_yml, _texts_with(paths, new_entries))
                     texts_meta = load_texts_meta(paths)
                     res.added += [e["id"] for e in new_entries]
                 stored, meta = _store(paths, writes, f, kind, sha, rec, mapping, same, when)
-                prov = {
-                    "retrieved_at": retrieved_at,
-                    "retrieved_basis": retrieved_basis
-                    or ("stated by the user" if retrieved_at else None),
-                    "origin": origin,
-                }
-                side = stated_provenance(f) if retrieved_at is None or origin is None else {}
-                for k, v in side.items():
-                    if prov.get(k) is None:
-                        prov[k] = v
-                meta.update(
-                    {
-                        "retrieved_at": prov["retrieved_at"] or meta.get("retrieved_at"),
-                        "retrieved_basis": prov["retrieved_basis"]
-                        or meta.get("retrieved_basis")
-                        or "not stated",
-                        "ingested_at": meta.get("ingested_at") or when,
-                        "origin": prov["origin"]
-                        or meta.get("origin")
-                        or f"a file the user downloaded from the UN Digital Library ({name})",
-                        "selections": [*meta.get("selections", []), selection],
-                    }
-                )
-                meta["attribution"] = attribution_line(meta)
-                order = [
-                    "file",
-                    "kind",
-                    "original_name",
-                    "origin",
-                    "retrieved_at",
-                    "retrieved_basis",
-                ]
-                meta = {k: meta[k] for k in order} | {
-                    k: v for k, v in meta.items() if k not in order
-                }
+                meta = _provenance(meta, f, name, stated, when, flt.selection)
                 meta_path = paths.raw_dir / (stored.name + META_SUFFIX)
                 writes.write(
                     meta_path,
@@ -607,7 +640,14 @@ def ingest(
                 + ("; use --add --topic T to add it" if "not in the catalogue" in o.detail else "")
             )
         if writes.new or writes.old:
-            run_curate(paths)
+            try:
+                run_curate(paths)
+            except UngaBriefError as e:  # the new data does not hold: nothing is kept
+                for o in res.outcomes:
+                    if o.outcome == "ingested":
+                        o.outcome, o.detail = "refused", f"rolled back: {e}"
+                raise
+        res.confirmed = [f"{r[2]}: {r[5]} -> {r[6]}" for r in confirmed_rows]
     except UngaBriefError as e:
         writes.undo()
         e.outcomes = res.outcomes  # the refresh reports every file's outcome
