@@ -32,8 +32,10 @@ system-deps: ## install Chromium and poppler-utils from Debian when root and mis
 report: setup system-deps ## produce report/briefing.html and report/briefing.pdf from the shipped data
 	$(BIN)/unga-brief run
 
-refresh: setup system-deps ## unattended regeneration: ingest/fetch what refresh.yml names, then run (see docs/scheduling.md)
-	$(BIN)/unga-brief run --refresh
+# By hand only: make turns every failure into exit 2. Schedulers call bin/regenerate, which
+# does the same and keeps unga-brief's own exit code (2, 3, 4, 5, 6; docs/scheduling.md).
+refresh: setup system-deps ## by hand: ingest/fetch what refresh.yml names, then run (cron: bin/regenerate)
+	bin/regenerate
 
 test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest
 	$(BIN)/pytest -q

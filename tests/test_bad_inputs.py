@@ -177,3 +177,91 @@ def _html_only(project):
     p = project.root / "html.yaml"
     p.write_text("formats: [html]\n")
     return p
+
+
+# --- ingest: every bad file is one line, its exit code, and data/ untouched ----------------------
+
+
+def _bad_ingest_inputs(paths, tmp):
+    """name -> (argv after `ingest`, exit code, words of the line). Built from the fixtures."""
+    from conftest import ROOT
+    from test_ingest import full_roll_call_for
+    from undl_builders import marc_record
+
+    undl = ROOT / "tests" / "fixtures" / "undl"
+    tid = "ga-es11-2026-02-24"
+    votes = full_roll_call_for(paths, tid)
+    moved = dict(votes)
+    moved[next(i for i, v in votes.items() if v == "Y")] = "A"
+
+    def put(name, data):
+        (tmp / name).write_bytes(data)
+        return str(tmp / name)
+
+    fifo = tmp / "pipe.xml"
+    os.mkfifo(fifo)
+    (tmp / "folder.xml").mkdir()
+    (tmp / "loop.xml").symlink_to(tmp / "loop.xml")
+    return {
+        "truncated XML": ([str(undl / "record_4083529_truncated.xml")], 2, "malformed XML"),
+        "XML bomb": ([str(undl / "xml_bomb.xml")], 2, "refused"),
+        "non-numeric record id": (
+            [put("id.xml", marc_record("12ab", "A/RES/ES-11/10", "2026-02-24", "t", votes))],
+            2,
+            "is not a number",
+        ),
+        "FIFO": ([str(fifo)], 2, "a FIFO (named pipe), not a regular file"),
+        "directory": ([str(tmp / "folder.xml")], 2, "a directory, not a regular file"),
+        "symlink loop": ([str(tmp / "loop.xml")], 2, "cannot read it"),
+        "matches no text": ([str(undl / "record_4088074.xml")], 6, "nothing to ingest from"),
+        "contradicts the official totals": (
+            [put("moved.xml", marc_record("9990003", "A/RES/ES-11/10", "2026-02-24", "t", moved))],
+            2,
+            "and it would turn the partial text full; refused",
+        ),
+        "impossible --retrieved-on": (
+            [str(undl / "record_4083529.xml"), "--retrieved-on", "2025-13-01"],
+            2,
+            "expected a day",
+        ),
+        "impossible --since": (
+            [str(undl / "record_4083529.xml"), "--since", "2025-02-30"],
+            2,
+            "since",
+        ),
+        "non-numeric --records": (
+            [str(undl / "record_4083529.xml"), "--records", "x1"],
+            2,
+            "digits",
+        ),
+    }
+
+
+CASES = [
+    "truncated XML",
+    "XML bomb",
+    "non-numeric record id",
+    "FIFO",
+    "directory",
+    "symlink loop",
+    "matches no text",
+    "contradicts the official totals",
+    "impossible --retrieved-on",
+    "impossible --since",
+    "non-numeric --records",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_ingest_input_one_line_its_exit_code_data_untouched(
+    mini_curated, tmp_path, capsys, case
+):
+    argv, want, words = _bad_ingest_inputs(mini_curated, tmp_path)[case]
+    before = tree_digest(mini_curated.data)
+    code = main(
+        ["--root", str(mini_curated.root), "--sources", str(mini_curated.sources), "ingest", *argv]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (code, len(err)) == (want, 1), err
+    assert err[0].startswith("unga-brief: ") and words in err[0] and len(err[0]) < 600
+    assert tree_digest(mini_curated.data) == before

@@ -37,6 +37,7 @@ class Reply:
     body: bytes = b""
     headers: dict = field(default_factory=lambda: dict(XML))
     delay: float = 0.0  # seconds the server waits before answering (at most 2)
+    length: int | None = None  # a Content-Length other than the body's (a short body)
 
 
 class UndlStub:
@@ -68,7 +69,8 @@ class UndlStub:
                     self.send_response(reply.status)
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    length = len(reply.body) if reply.length is None else reply.length
+                    self.send_header("Content-Length", str(length))
                     self.end_headers()
                     self.wfile.write(reply.body)
                 except OSError:  # the client gave up (read timeout): nothing to do
@@ -448,3 +450,62 @@ def test_no_command_but_fetch_opens_a_socket(mini, monkeypatch, capsys, tmp_path
     monkeypatch.setattr(fetch, "DEFAULT_POLICY", policy)
     assert cli(mini, "fetch", "--record", "4083529") == 3
     assert opened and "network use forbidden" in capsys.readouterr().err
+
+
+def test_short_body_is_a_network_failure_exit_3(mini_curated, waits, capsys):
+    """A body shorter than its Content-Length is a dropped connection (retried, then exit 3),
+    not malformed XML (exit 2)."""
+    cut = RECORD[: len(RECORD) // 2]
+    before = tree_digest(mini_curated.data)
+    tries = fetch.DEFAULT_POLICY.tries
+    with UndlStub([Reply(200, cut, length=len(RECORD))] * tries) as undl:
+        code = main(
+            [
+                "--root",
+                str(mini_curated.root),
+                "fetch",
+                "--record",
+                "4083529",
+                "--base-url",
+                undl.base,
+            ]
+        )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3, err
+    assert err[-1] == (
+        f"unga-brief: network: could not reach {undl.host} after {tries} tries "
+        "(answer cut off before its end); data/ unchanged"
+    )
+    assert len(undl.requests) == tries, "retried like any dropped connection"
+    assert tree_digest(mini_curated.data) == before
+
+
+@pytest.mark.parametrize("target", ["ftp://127.0.0.1/record.xml", "file:///etc/passwd"])
+def test_redirect_to_a_non_http_address_is_refused(mini_curated, waits, capsys, target):
+    before = tree_digest(mini_curated.data)
+    with UndlStub([Reply(302, b"", headers={"Location": target})]) as undl:
+        code = main(
+            [
+                "--root",
+                str(mini_curated.root),
+                "fetch",
+                "--record",
+                "4083529",
+                "--base-url",
+                undl.base,
+            ]
+        )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3 and len(err) == 1, err
+    assert "not an http(s) address; refused" in err[0] and target in err[0]
+    assert len(undl.requests) == 1, "nothing followed"
+    assert tree_digest(mini_curated.data) == before
+
+
+def test_redirect_to_http_is_followed(mini_curated, waits):
+    with UndlStub(
+        [Reply(302, b"", headers={"Location": "/elsewhere"}), Reply(200, RECORD)]
+    ) as undl:
+        res = fetch.fetch(mini_curated, records=["4083529"], base=undl.base)
+    assert [r["path"] for r in undl.requests] == ["/record/4083529/export/xm", "/elsewhere"]
+    assert res.ingest.mapped == {"4083529": "ga-es10-27"}

@@ -59,7 +59,11 @@ def test_real_marc_record_is_stored_byte_for_byte_with_sha256(mini_curated):
     }
     v = _votes(mini_curated).query("text_id == 'ga-es10-27'")
     assert v["source"].str.contains("data/raw/record_4083529").all()
-    assert res.changes.empty or set(res.changes["change"]) <= {"basis changed"}
+    # the record brings no new vote: the change log says what git would see instead
+    ch = res.changes
+    assert not ch["change"].isin(["vote changed", "vote added", "vote removed"]).any()
+    assert set(ch.query("change == 'source changed' and iso3 != ''")["iso3"]) == set(v["iso3"])
+    assert ch.query("change == 'input added'")["field"].tolist() == [res.stored[0]]
 
 
 def test_complete_record_upgrades_the_partial_2026_text_to_full(mini_curated, tmp_path, capsys):
@@ -164,25 +168,41 @@ def test_record_whose_totals_disagree_with_its_rows_is_refused(mini_curated, tmp
     assert tree_digest(mini_curated.data) == before
 
 
-def test_record_that_contradicts_the_official_totals_rolls_back(mini_curated, tmp_path):
-    """A record's own tally is consistent, but the text then fails validation: nothing kept."""
+def test_record_contradicting_known_totals_is_refused_unless_confirmed(
+    mini_curated, tmp_path, capsys
+):
+    """A record whose own tally is consistent but whose totals differ from the official totals
+    known from another source (and that would turn the partial text full) is refused, naming
+    both figures; --accept-totals lets it win, and the change log records the confirmation."""
     tid = "ga-es11-2026-02-24"
+    cat = _cat(mini_curated).loc[tid]
+    known = "-".join(cat[c] for c in OFFICIAL.values())
     votes = full_roll_call_for(mini_curated, tid)
     y = next(i for i, v in votes.items() if v == "Y")
-    votes[y] = (
-        "A"  # 106-12-52: consistent 996, but not the official 107-12-51 ... the record wins totals
-    )
+    votes[y] = "A"  # one Yes becomes an Abstain: consistent 996, other totals
+    mine = "-".join(str(sum(1 for v in votes.values() if v == c)) for c in OFFICIAL)
     xml = tmp_path / "odd.xml"
     xml.write_bytes(marc_record("9990003", "A/RES/ES-11/10", "2026-02-24", "t", votes))
-    ingest(mini_curated, [xml])
+    before = tree_digest(mini_curated.data)
+    argv = ["--root", str(mini_curated.root), "--sources", str(mini_curated.sources), "ingest"]
+    assert main([*argv, str(xml)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert f"gives Y-N-A-X {mine}" in err[0] and f"are {known}" in err[0]
+    assert "turn the partial text full" in err[0] and "--accept-totals" in err[0]
+    assert tree_digest(mini_curated.data) == before, "nothing written"
+
+    assert main([*argv, str(xml), "--accept-totals"]) == 0
+    assert "confirmed (--accept-totals)" in capsys.readouterr().out
     t = _cat(mini_curated).loc[tid]
-    assert (t["official_yes"], t["official_abstain"]) == ("106", "52"), (
-        "the record's totals outrank news totals"
+    assert "-".join(t[c] for c in OFFICIAL.values()) == mine, "the record's totals now win"
+    log = pd.read_csv(mini_curated.changes_dir / "changes.csv", dtype=str, keep_default_na=False)
+    ok = log[log["change"] == "totals override confirmed"]
+    assert (
+        len(ok) == 1 and ok["old"].iloc[0].startswith(known) and ok["new"].iloc[0].startswith(mine)
     )
     c = pd.read_csv(mini_curated.conflicts_csv, dtype=str)
-    assert ((c["text_id"] == tid) & (c["kind"] == "totals")).any(), (
-        "the news totals are listed as a conflict"
-    )
+    assert ((c["text_id"] == tid) & (c["kind"] == "totals")).any(), "the other totals are listed"
 
 
 def test_reingesting_the_same_file_changes_nothing(mini_curated):

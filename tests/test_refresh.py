@@ -33,19 +33,36 @@ def _offline(monkeypatch):
     )
 
 
-@pytest.fixture
-def project(tmp_path) -> Paths:
-    """A scratch copy of the project (data, notebooks, params) with a 'previous' report."""
-    root = tmp_path / "proj"
+def pristine_copy(dest) -> Paths:
+    """A scratch copy of the project (data, notebooks, params) as it is before any ingest: the
+    working tree's data/raw/ and data/changes/ are left out and data/ re-curated without them,
+    so that no test depends on what this clone has ingested (issue 14.4)."""
+    root = dest
     root.mkdir()
     for d in ("data", "notebooks"):
-        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            ROOT / d,
+            root / d,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "raw", "changes"),
+        )
     shutil.copy(ROOT / "params.yaml", root / "params.yaml")
     (root / "pyproject.toml").write_text("# marker\n")
+    paths = Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
+    if (ROOT / "data" / "raw").is_dir() and paths.sources.is_dir():
+        from unga_brief.curate import run_curate
+
+        run_curate(paths)  # the curated files without the ingested layer
+    return paths
+
+
+@pytest.fixture
+def project(tmp_path) -> Paths:
+    """A pristine scratch copy of the project with a 'previous' report."""
+    paths = pristine_copy(tmp_path / "proj")
     for d, name in (("report", "briefing.html"), ("figures", "old.svg")):
-        (root / d).mkdir()
-        (root / d / name).write_text("previous good output\n")
-    return Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
+        (paths.root / d).mkdir()
+        (paths.root / d / name).write_text("previous good output\n")
+    return paths
 
 
 def _write(paths: Paths, cfg: dict) -> None:
@@ -89,7 +106,9 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     )
     assert res.ingested.mapped == {"9990001": tid}
     assert _cat(mini_curated).loc[tid, "coverage"] == "full"
-    assert any(line.startswith("refresh: stored data/raw/es11_10-") for line in lines)
+    assert any(
+        line.startswith("refresh: es11_10.xml: ingested (as data/raw/es11_10-") for line in lines
+    )
 
     # the next refresh finds the same files: nothing changes
     before = tree_digest(mini_curated.data)
@@ -100,15 +119,73 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     assert tree_digest(mini_curated.data) == before
 
 
-def test_inbox_file_outside_the_catalogue_fails_so_it_is_noticed(mini_curated):
+def test_every_inbox_file_gets_its_outcome_and_an_unmatched_one_fails_exit_6(mini_curated):
+    """Ingested before, new and good, outside the catalogue, broken, a FIFO: each file gets its
+    line; the unmatched and the refused ones fail the refresh, and nothing is stored."""
+    import os
+
     inbox = mini_curated.root / "inbox"
     inbox.mkdir()
-    shutil.copy(SAMPLES / "record_4088074.xml", inbox)
+    shutil.copy(SAMPLES / "record_4083529.xml", inbox / "a_known.xml")
     _write(mini_curated, {"ingest": ["inbox/*.xml"]})
+    fetch.refresh(mini_curated)  # the normal state: the inbox keeps files ingested earlier
+    tid = "ga-es11-2026-02-24"
+    (inbox / "b_new.xml").write_bytes(
+        marc_record(
+            "9990001", "A/RES/ES-11/10", "2026-02-24", "t", full_roll_call_for(mini_curated, tid)
+        )
+    )
+    shutil.copy(SAMPLES / "record_4088074.xml", inbox / "c_outside.xml")
     before = tree_digest(mini_curated.data)
-    with pytest.raises(errors.UnknownText, match="nothing to ingest"):
-        fetch.refresh(mini_curated)
+    sha = hashlib.sha256((inbox / "a_known.xml").read_bytes()).hexdigest()
+    lines: list[str] = []
+    with pytest.raises(errors.UnknownText, match="nothing to ingest from c_outside.xml") as e:
+        fetch.refresh(mini_curated, progress=lines.append)
+    assert e.value.exit_code == 6
+    assert lines == [
+        f"refresh: a_known.xml: already ingested (as data/raw/a_known-{sha[:8]}.xml)",
+        "refresh: b_new.xml: ingested (as data/raw/b_new-" + lines[1].split("data/raw/b_new-")[1],
+        "refresh: c_outside.xml: matched no text (1 record(s) selected, none in the catalogue: "
+        "record 4088074 (A/DEC/80/506, 2025-09-12) is not in the catalogue)",
+    ]
+    assert tree_digest(mini_curated.data) == before, "all or nothing"
+
+    os.mkfifo(inbox / "d_pipe.xml")
+    (inbox / "e_broken.xml").write_bytes(b"<collection><record>")
+    lines.clear()
+    with pytest.raises(errors.MalformedFile) as e:
+        fetch.refresh(mini_curated, progress=lines.append)
+    assert e.value.exit_code == 2, "a refused file outranks an unmatched one"
+    outcome = {line.split(": ")[1]: line.split(": ", 2)[2] for line in lines}
+    assert outcome["d_pipe.xml"].startswith("refused (") and "FIFO" in outcome["d_pipe.xml"]
+    assert (
+        outcome["e_broken.xml"].startswith("refused (")
+        and "malformed XML" in outcome["e_broken.xml"]
+    )
+    assert set(outcome) == {
+        "a_known.xml",
+        "b_new.xml",
+        "c_outside.xml",
+        "d_pipe.xml",
+        "e_broken.xml",
+    }
     assert tree_digest(mini_curated.data) == before
+
+
+def test_run_refresh_with_an_unmatched_inbox_file_exits_6_with_one_line(project, capsys):
+    inbox = project.root / "inbox"
+    inbox.mkdir()
+    (inbox / "r.xml").write_bytes(
+        marc_record("9990002", "A/RES/99/999", "2026-01-01", "t", {"FRA": "Y"})
+    )
+    _write(project, {"ingest": ["inbox/*.xml"]})
+    before = (tree_digest(project.report), tree_digest(project.data))
+    code = main(["--root", str(project.root), "run", "--refresh"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 6
+    assert err[-2].startswith("refresh: r.xml: matched no text")
+    assert err[-1].startswith("unga-brief: nothing to ingest from r.xml: ")
+    assert (tree_digest(project.report), tree_digest(project.data)) == before
 
 
 @pytest.mark.parametrize(
@@ -172,7 +249,7 @@ def test_run_refresh_ingests_the_inbox_and_publishes(project, capsys):
     code = main(["--root", str(project.root), "run", "--refresh", "--params", str(html)])
     err = capsys.readouterr().err
     assert code == 0, err
-    assert "refresh: stored data/raw/record_4083529-" in err
+    assert "refresh: record_4083529.xml: ingested (as data/raw/record_4083529-" in err
     assert len(list(project.raw_dir.glob("record_4083529-*.xml.meta.yml"))) == 1
     votes = pd.read_csv(project.votes_dir / "ga.csv", dtype=str, keep_default_na=False)
     assert votes.query("text_id == 'ga-es10-27'")["source"].str.contains("data/raw/").all()

@@ -16,10 +16,10 @@ from . import measures as M
 from .catalog import text_label
 from .changes import latest
 from .findings import Finding
+from .raw import attribution, attribution_lines, raw_files
 
 _EMPH = re.compile(r"[*]([^*]+)[*]")
 _EM = r"<em>\1</em>"
-ATTRIBUTION = "© United Nations, {year}, https://digitallibrary.un.org, downloaded on {date}"
 
 
 def _e(s) -> str:
@@ -175,14 +175,15 @@ def sources_table(ctx) -> pd.DataFrame:
                 "sha256": str(d.get("sha256", ""))[:12],
             }
         )
-    return pd.DataFrame(rows)
+    got = attribution(ctx.paths).set_index("file")["retrieved"]
+    return pd.DataFrame(rows).assign(
+        retrieved=lambda d: d["file"].map(got).fillna("").replace("", "\u2013")
+    )
 
 
 def sources_block(ctx) -> str:
-    year = pd.Timestamp(ctx.catalog["date"].max()).year
-    raw = sorted(ctx.paths.raw_dir.glob("*.meta.yml")) if ctx.paths.raw_dir.is_dir() else []
-    downloaded = [yaml.safe_load(m.read_text())["retrieved_at"][:10] for m in raw]
-    when = max(downloaded) if downloaded else "the dates in data/sources.yml"
+    credits = attribution_lines(ctx.paths)  # each UNDL input with its own download date
+    n_raw = len(raw_files(ctx.paths))
     last = latest(ctx.paths.changes_dir)
     change = (
         (
@@ -194,13 +195,15 @@ def sources_block(ctx) -> str:
         )
         if last
         else (
-            "<p>No UN Digital Library file has been ingested since the curated data was built.</p>"
+            f"<p>{n_raw} UN Digital Library file(s) ingested (listed below).</p>"
+            if n_raw
+            else "<p>No UN Digital Library file has been ingested since the curated data was built.</p>"
         )
     )
     return (
-        "<p>UN voting data: "
-        + _e(ATTRIBUTION.format(year=year, date=when))
-        + ". Non-commercial use with attribution, as the UN Digital Library's terms require; the outputs of this "
+        "<p>UN voting data, each file with the day it was downloaded:</p><ul>"
+        + "".join(f"<li>{_e(x)}</li>" for x in credits)
+        + "</ul><p>Non-commercial use with attribution, as the UN Digital Library's terms require; the outputs of this "
         "briefing inherit those terms.</p>"
         "<p>World tile-grid layout: Jon Schwabish, PolicyViz (CC BY-SA 4.0), via mustafasaifee42/Tile-Grid-Map; "
         "the map inherits CC BY-SA 4.0.</p>"

@@ -59,6 +59,9 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         symbols=args.symbols,
         records=args.records,
         since=args.since,
+        retrieved_at=args.retrieved_on,
+        origin=args.origin,
+        accept_totals=args.accept_totals,
     )
     _report_ingest(res)
     return 0
@@ -70,6 +73,8 @@ def _report_ingest(res) -> None:
 
     for line in res.already:
         print(f"already ingested, nothing to do: {line}")
+    for line in getattr(res, "confirmed", []):
+        print(f"confirmed (--accept-totals): {line}")
     for line in res.skipped:
         print(f"skipped: {line} (use --add --topic T to add it)")
     for f in res.stored:
@@ -182,9 +187,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--topic", help="keep only texts of this topic (ukraine or gaza); the topic of added texts"
     )
     s.add_argument("--series", help="series of added texts (default: <topic>-added)")
-    s.add_argument("--symbols", nargs="+", help="keep only these symbols (bulk CSV)")
-    s.add_argument("--records", nargs="+", help="keep only these UNDL record ids (bulk CSV)")
-    s.add_argument("--since", help="keep only votes on or after this day, YYYY-MM-DD (bulk CSV)")
+    s.add_argument("--symbols", nargs="+", help="keep only these symbols")
+    s.add_argument("--records", nargs="+", help="keep only these UNDL record ids")
+    s.add_argument("--since", help="keep only votes on or after this day, YYYY-MM-DD")
+    s.add_argument(
+        "--retrieved-on",
+        metavar="DATE",
+        help="the day the file was downloaded from the UN Digital Library (for the attribution; "
+        "default: a FILE.source.yml beside it, else 'not stated')",
+    )
+    s.add_argument("--origin", help="where the file came from (default: a file you downloaded)")
+    s.add_argument(
+        "--accept-totals",
+        action="store_true",
+        help="let a record's totals replace different official totals from another source",
+    )
     s.set_defaults(func=_cmd_ingest)
     s = sub.add_parser(
         "fetch",

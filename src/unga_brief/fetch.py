@@ -62,6 +62,9 @@ from .paths import Paths
 
 log = logging.getLogger(__name__)
 
+#: Provenance sidecars beside inbox files (``record.xml.source.yml``), never ingested themselves.
+SOURCE_SUFFIX = ".source.yml"
+
 DEFAULT_BASE_URL = "https://digitallibrary.un.org"
 BASE_URL_ENV = "UNGA_BRIEF_UNDL_BASE"
 CONTACT_ENV = "UNGA_BRIEF_CONTACT"
@@ -232,6 +235,26 @@ def _reason(err: BaseException, policy: FetchPolicy, *, connecting: bool) -> str
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to another http(s) address (urllib alone would follow ftp://)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        target = headers.get("location") or headers.get("uri") or ""
+        newurl = urllib.parse.urljoin(req.full_url, target)
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            from .undl import shown
+
+            fp.close()
+            raise NetworkError(
+                f"network: {urllib.parse.urlsplit(req.full_url).netloc} redirected "
+                f"{req.full_url} to {shown(newurl, 100)}, not an http(s) address; refused; "
+                f"{UNCHANGED}"
+            )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
 class _Slow(Exception):
     """The whole response did not arrive within ``total_timeout``."""
 
@@ -253,7 +276,9 @@ class UndlClient:
         self.policy = policy or DEFAULT_POLICY
         self.user_agent = user_agent()
         self._opener = urllib.request.build_opener(
-            _HTTPHandler(self.policy.read_timeout), _HTTPSHandler(self.policy.read_timeout)
+            _HTTPHandler(self.policy.read_timeout),
+            _HTTPSHandler(self.policy.read_timeout),
+            _RedirectHandler(),
         )
         self._opener.addheaders = []  # no default Python-urllib User-Agent
         self._last: float | None = None
@@ -371,6 +396,9 @@ class UndlClient:
                 if time.monotonic() - started > p.total_timeout:
                     raise _Slow()
                 out.write(chunk)
+        if length and length.isdigit() and total < int(length):
+            # a body shorter than announced: the connection dropped (retried, then exit 3)
+            raise http.client.IncompleteRead(b"", int(length) - total)
         if total == 0:
             raise MalformedFile(f"{url}: the answer is empty (no MARC XML); {UNCHANGED}")
         if ctype == "text/html":
@@ -585,6 +613,7 @@ def fetch(
             topic=topic,
             series=series,
             retrieved_at=max(d.retrieved_at for d in todo),
+            retrieved_basis="the time `unga-brief fetch` downloaded it",
             origin=origin,
         )
     return res
@@ -660,7 +689,13 @@ def inbox_files(paths: Paths, patterns: list[str]) -> list[Path]:
     out: set[Path] = set()
     for pat in patterns:
         full = pat if os.path.isabs(pat) else str(paths.root / pat)
-        out.update(Path(m) for m in glob.glob(full, recursive=True) if Path(m).is_file())
+        # Everything the patterns name but folders and provenance sidecars: a FIFO or a
+        # broken link is reported as refused, not skipped in silence.
+        out.update(
+            Path(m)
+            for m in glob.glob(full, recursive=True)
+            if not Path(m).is_dir() and not m.endswith(SOURCE_SUFFIX)
+        )
     return sorted(out)
 
 
@@ -717,12 +752,21 @@ def refresh(
     if cfg["ingest"] and not res.files:
         progress("refresh: inbox empty")
     if res.files:
-        res.ingested = ingest(paths, res.files)
-        for line in res.ingested.already:
-            progress(f"refresh: already ingested: {line}")
-        for s in res.ingested.stored:
-            progress(f"refresh: stored {s}")
+        try:
+            res.ingested = ingest(paths, res.files)
+        except UngaBriefError as e:
+            report_outcomes(getattr(e, "outcomes", []), progress)
+            raise
+        report_outcomes(res.ingested.outcomes, progress)
+        for line in res.ingested.changes_summary():
+            progress(f"refresh: changed {line}")
     return res
+
+
+def report_outcomes(outcomes, progress: Callable[[str], None]) -> None:
+    """One line per inbox file: ingested / already ingested / matched no text / refused (why)."""
+    for o in outcomes:
+        progress(f"refresh: {o.line()}")
 
 
 __all__ = [

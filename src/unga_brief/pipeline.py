@@ -145,7 +145,12 @@ def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -
             progress_bar=False,
             cwd=str(paths.notebooks),
             log_output=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel
+            # (SIGINT) first; when that lands while the kernel is still inside a message
+            # handler, ipykernel logs "KeyboardInterrupt caught in kernel." at ERROR level
+            # (kernelbase.dispatch_shell), a spurious line in a successful run. Cell errors
+            # and dead kernels still reach us through nbclient.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as e:
         raise RenderError(

@@ -9,6 +9,7 @@ records are kept, in the same layout, with the sha256 of the original file recor
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,9 @@ from .paths import Paths
 from .sources import sha256_of
 
 META_SUFFIX = ".meta.yml"
+UNDL_SITE = "https://digitallibrary.un.org"
+#: A gathered input whose origin says it copies UN Digital Library data (© United Nations).
+_UNDL_ORIGIN = re.compile(r"UN Digital Library|UNDL (?:record|voting|file|data|export)", re.I)
 KIND_OF_SYMBOL = (
     ("A/RES/", "resolution"),
     ("A/DEC/", "decision"),
@@ -40,6 +44,84 @@ def read_meta(meta_path: Path) -> dict:
         if key not in (meta or {}):
             raise MalformedFile(f"{meta_path}: missing {key!r}")
     return meta
+
+
+# --- provenance and attribution (issue 14) ---------------------------------------------------
+
+
+def attribution_line(meta: dict) -> str:
+    """The UNDL credit for one stored file, with the day *that* file was downloaded from the
+    UN Digital Library; when nobody stated it, the line says so (never today's date)."""
+    got = meta.get("retrieved_at")
+    if got:
+        return f"© United Nations, {str(got)[:4]}, {UNDL_SITE}, downloaded on {str(got)[:10]}"
+    ingested = str(meta.get("ingested_at") or "")[:10]
+    return f"© United Nations, {UNDL_SITE}, downloaded on a date not stated" + (
+        f" (brought into this project on {ingested})" if ingested else ""
+    )
+
+
+def raw_files(paths: Paths) -> pd.DataFrame:
+    """One row per file in data/raw/: ``file, kind, origin, retrieved, retrieved_basis,
+    ingested, texts, attribution`` (what the sources page lists)."""
+    cols = ["file", "kind", "origin", "retrieved", "retrieved_basis", "ingested", "texts"]
+    rows = []
+    for m in meta_files(paths):
+        meta = read_meta(m)
+        rows.append(
+            {
+                "file": f"data/raw/{meta['file']}",
+                "kind": meta["kind"],
+                "origin": meta.get("origin", ""),
+                "retrieved": str(meta.get("retrieved_at") or "")[:10],
+                "retrieved_basis": meta.get("retrieved_basis") or "",
+                "ingested": str(meta.get("ingested_at") or "")[:10],
+                "texts": len(meta["texts"]),
+                "attribution": attribution_line(meta),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*cols, "attribution"])
+
+
+def attribution(paths: Paths) -> pd.DataFrame:
+    """Every input of ``data/sources.yml`` that carries UN Digital Library data, each with its
+    own download date: ``file, origin, retrieved, attribution``. Files in data/raw/ come from
+    their sidecars; gathered copies (third parties') give ``retrieved`` only where sources.yml
+    states it, else the line says the copy does not state it."""
+    raw = raw_files(paths).set_index("file")
+    doc = (
+        yaml.safe_load(paths.sources_yml.read_text(encoding="utf-8"))
+        if paths.sources_yml.exists()
+        else {}
+    )
+    rows = []
+    seen = set()
+    for d in (doc or {}).get("inputs", []) or []:
+        f, origin = str(d.get("file", "")), str(d.get("origin") or "")
+        if f in raw.index:
+            r = raw.loc[f]
+            rows.append((f, r["origin"], r["retrieved"], r["attribution"]))
+            seen.add(f)
+        elif d.get("rank") == 1 or _UNDL_ORIGIN.search(origin):  # rank 1: copies of UNDL records
+            got = str(d.get("retrieved") or "")[:10]
+            rows.append(
+                (
+                    f,
+                    origin,
+                    got,
+                    f"© United Nations, {UNDL_SITE}, via a third party's copy; downloaded on "
+                    + (got or "a date the copy does not state"),
+                )
+            )
+    for f, r in raw.iterrows():  # ingested but not yet curated into sources.yml
+        if f not in seen:
+            rows.append((f, r["origin"], r["retrieved"], r["attribution"]))
+    return pd.DataFrame(rows, columns=["file", "origin", "retrieved", "attribution"])
+
+
+def attribution_lines(paths: Paths) -> list[str]:
+    """``file: credit`` per UN Digital Library input (for the briefing's sources page)."""
+    return [f"{r.file}: {r.attribution}" for r in attribution(paths).itertuples()]
 
 
 def parse_raw(path: Path, kind: str, *, check_totals: bool = True):
@@ -85,7 +167,9 @@ def read_raw_layer(
         rel = f"data/raw/{meta['file']}"
         v = rec.votes[rec.votes["undl_record"].isin(mapping)]
         t = rec.texts[rec.texts["undl_record"].isin(mapping)]
-        cite = f"UN Digital Library record {{}} ({meta['kind']}, retrieved {meta['retrieved_at']})"
+        got = meta["retrieved_at"]
+        got = f"retrieved {got}" if got else "retrieval date not stated"
+        cite = f"UN Digital Library record {{}} ({meta['kind']}, {got})"
         if len(v):
             vote_frames.append(
                 pd.DataFrame(
@@ -136,6 +220,7 @@ def read_raw_layer(
                 "role": "UN Digital Library record(s), ingested",
                 "origin": meta.get("origin", ""),
                 "retrieved_at": meta["retrieved_at"],
+                "ingested_at": meta.get("ingested_at"),
                 "rank": 1,
                 "texts": sorted(set(mapping.values())),
                 "sha256": meta["sha256"],

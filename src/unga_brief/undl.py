@@ -92,7 +92,6 @@ _DAY_TIME = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-
 _COUNT = re.compile(r"^\d+(?:\.0*)?$")  # "120" or "120.0"
 # A bulk GA title is 245 "$a : $b / $c" ("... obligations : resolution / adopted by the
 # General Assembly"); the XML title is $a alone. $b and $c hold no colon, $c no slash.
-_TITLE_TAIL = re.compile(r"^(?P<a>.*?)\s*:\s+[^:]*?\s*/\s*[^:/]*$")
 _STR = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
@@ -102,6 +101,95 @@ class UndlRecords:
 
     votes: pd.DataFrame
     texts: pd.DataFrame
+
+
+# --------------------------------------------------------------------------------------------
+# Text from outside: cleaned once, here, where it enters (issue 13.4)
+#
+# Everything these readers return that came from the file is safe to print, to write into a
+# CSV or an HTML page and to draw: control characters (C0, DEL, C1, line and paragraph
+# separators) become spaces; bidi controls and other invisible format characters (zero-width
+# spaces, joiners, the BOM, language tags) are removed; runs of white space become one space;
+# lengths are capped. All of it in linear time (one character-class regex, one split). A
+# document symbol or a record id holding such characters is refused, not cleaned: it names a
+# document, and a hidden character could make it look like another one.
+
+TITLE_MAX = 500  # a UNDL 245 $a title is at most a few hundred characters
+NAME_MAX = 120  # a state's name
+FIELD_MAX = 120  # draft symbol(s), meeting record
+SYMBOL_MAX = 60  # a UN document symbol, e.g. A/RES/ES-11/10 or S/RES/2803(2025)
+SHOWN_MAX = 60  # a value quoted in an error message
+_CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+_FORMAT = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\U000e0000-\U000e007f"
+)
+_CONTROL_RE = re.compile(f"[{_CONTROL}]")
+_FORMAT_RE = re.compile(f"[{_FORMAT}]")
+UNSAFE_RE = re.compile(f"[{_CONTROL}{_FORMAT}]")
+_RECORD_ID = re.compile(r"^[0-9]{1,12}$")
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    """Outside text made safe: controls -> space, format characters removed, white space
+    collapsed, at most ``limit`` characters (cut with an ellipsis). None or '' -> None."""
+    if value is None:
+        return None
+    s = _FORMAT_RE.sub("", _CONTROL_RE.sub(" ", value))
+    s = " ".join(s.split())
+    if len(s) > limit:
+        s = s[: limit - 1].rstrip() + "\u2026"
+    return s or None
+
+
+def clean_series(s: pd.Series, limit: int) -> pd.Series:
+    """:func:`clean_text` on a column of strings (vectorised; '' stays '')."""
+    out = (
+        s.str.replace(_CONTROL_RE, " ", regex=True)
+        .str.replace(_FORMAT_RE, "", regex=True)
+        .str.split()
+        .str.join(" ")
+    )
+    long = out.str.len() > limit
+    if long.any():
+        out = out.where(~long, out.str.slice(0, limit - 1).str.rstrip() + "\u2026")
+    return out
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """A value quoted in a message: repr (escapes controls, bidi and format characters), cut."""
+    s = str(value)
+    cut = len(s) > limit
+    r = repr(s[:limit])
+    if not s[:limit].isprintable() or _FORMAT_RE.search(s[:limit]):
+        r = repr(s[:limit]).encode("ascii", "backslashreplace").decode("ascii")
+    return r + ("\u2026" if cut else "")
+
+
+def safe_label(name: str) -> str:
+    """A file name for messages: printable as it is, non-printable characters escaped."""
+    if name.isprintable() and not _FORMAT_RE.search(name):
+        return name[:300]
+    return name.encode("unicode_escape").decode("ascii")[:300]
+
+
+def check_symbol(symbol: str, where: str) -> str:
+    """A document symbol from a file: refused if it holds hidden characters or is too long."""
+    s = symbol.strip()
+    if UNSAFE_RE.search(s) or len(s) > SYMBOL_MAX or not s.isprintable():
+        raise MalformedFile(
+            f"{where}: refused: document symbol {shown(s)} holds control or invisible "
+            f"characters or is longer than {SYMBOL_MAX} characters"
+        )
+    return s
+
+
+def check_record_id(rid: str, where: str) -> str:
+    if not _RECORD_ID.match(rid):
+        raise MalformedFile(
+            f"{where}: refused: record id {shown(rid)} is not a number (UNDL record ids are digits)"
+        )
+    return rid
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,20 +294,20 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
     rid = control.get("001", "")
     if not rid:
         raise MalformedFile(f"{name}: record #{index} has no 001 (UNDL record id)")
+    check_record_id(rid, f"{name}: record #{index}")
     symbol = first("791", "a")
     if symbol is None:
         raise MalformedFile(f"{name}: record {rid} has no 791 $a (document symbol)")
+    symbol = check_symbol(symbol, f"{name}: record {rid}")
     where = f"{name}: record {rid} ({symbol})"
     raw_date = first("269", "a")
     if raw_date is None:
         raise MalformedFile(f"{where}: no 269 $a (date of the vote)")
     date = _iso_day(raw_date)
     if date is None:
-        raise BadDate(f"{where}: 269 date {raw_date!r} is not a YYYY-MM-DD day")
-    title = first("245", "a")
-    if title is not None:
-        title = re.sub(r"\s*[:/]\s*$", "", title) or None
-    draft = first("993", "a", ind1="2") or first("993", "a")
+        raise BadDate(f"{where}: 269 date {shown(raw_date)} is not a YYYY-MM-DD day")
+    title = _trim_title(clean_text(first("245", "a"), TITLE_MAX))
+    draft = clean_text(first("993", "a", ind1="2") or first("993", "a"), FIELD_MAX)
     body = _body(symbol)
     if body is None:
         body = {"General Assembly": "GA", "Security Council": "SC"}.get(first("981", "a") or "")
@@ -233,7 +321,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
             if key is None or totals[key] is not None or value == "":
                 continue
             if not re.fullmatch(r"[0-9]+", value):
-                raise MalformedFile(f"{where}: 996 ${code} {value!r} is not a count")
+                raise MalformedFile(f"{where}: 996 ${code} {shown(value)} is not a count")
             totals[key] = int(value)
         break
 
@@ -249,15 +337,19 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
         for c, v in subs:
             sub.setdefault(c, v)
         order = sub.get("a") or f"#{n967}"
+        if not re.fullmatch(r"#?[0-9]{1,6}", order):
+            order = shown(order)
         iso3 = sub.get("c", "")
         if not _ISO3.match(iso3):
-            raise MalformedFile(f"{where}: 967 order {order}: ISO3 $c {iso3!r} is not 3 letters")
+            raise MalformedFile(
+                f"{where}: 967 order {order}: ISO3 $c {shown(iso3)} is not 3 letters"
+            )
         code = sub.get("d", "")
         if code == "":
             code = "X"  # a 967 without $d: non-voting
         elif code not in VOTE_CODES:
             raise BadVoteCode(
-                f"{where}: 967 order {order} ({iso3}): vote code {code!r} is not Y, N, A "
+                f"{where}: 967 order {order} ({iso3}): vote code {shown(code)} is not Y, N, A "
                 "(or absent for non-voting)"
             )
         if iso3 in seen:
@@ -272,7 +364,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
                 "symbol": symbol,
                 "date": date,
                 "iso3": iso3,
-                "name": sub.get("e"),
+                "name": clean_text(sub.get("e"), NAME_MAX),
                 "vote": code,
             }
         )
@@ -291,7 +383,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
         "date": date,
         "title": title,
         "draft": draft,
-        "meeting": first("952", "a"),
+        "meeting": clean_text(first("952", "a"), FIELD_MAX),
         "body": body,
         **totals,
     }
@@ -316,11 +408,11 @@ def parse_marc_xml(
     references would be too.
     """
     if isinstance(source, bytes | bytearray):
-        name = label or "<bytes>"
+        name = safe_label(label or "<bytes>")
         opener = lambda: io.BytesIO(bytes(source))  # noqa: E731
     else:
         path = Path(source)
-        name = label or str(path)
+        name = safe_label(label or str(path))
         if not path.is_file():
             raise MalformedFile(f"{name}: file not found")
         opener = lambda: open(path, "rb")  # noqa: E731
@@ -365,24 +457,24 @@ def parse_marc_xml(
                 votes.extend(rows)
                 elem.clear()  # keep memory to one record at a time
     except DTDForbidden as e:
-        ext = f" referring to {e.sysid!r}" if e.sysid else ""
+        ext = f" referring to {shown(e.sysid)}" if e.sysid else ""
         raise MalformedFile(
             f"{name}: refused: the XML has a DOCTYPE declaration{ext} (UNDL MARC exports have "
             "none; DTDs carry entity-expansion bombs and external entities)"
         ) from None
     except EntitiesForbidden as e:
         raise MalformedFile(
-            f"{name}: refused: the XML declares entity {e.name!r} (entity declarations are "
+            f"{name}: refused: the XML declares entity {shown(e.name)} (entity declarations are "
             "not allowed: entity-expansion bomb or external entity)"
         ) from None
     except ExternalReferenceForbidden as e:
         raise MalformedFile(
-            f"{name}: refused: the XML refers to an external resource {e.sysid!r}"
+            f"{name}: refused: the XML refers to an external resource {shown(e.sysid)}"
         ) from None
     except DefusedXmlException as e:
         raise MalformedFile(f"{name}: refused: unsafe XML ({type(e).__name__})") from None
     except ParseError as e:
-        raise MalformedFile(f"{name}: malformed XML: {e}") from None
+        raise MalformedFile(f"{name}: malformed XML: {shown(str(e), 200)[1:-1]}") from None
     except OSError as e:
         raise MalformedFile(f"{name}: cannot read: {e.strerror or e}") from None
     if not texts:
@@ -455,7 +547,10 @@ def _check_tail(path: Path, name: str, ncols: int) -> None:
     last = body.rsplit(b"\n", 1)[-1].rstrip(b"\r")
     if not last or last.count(b'"') % 2:
         return
-    fields = next(csv.reader([last.decode("utf-8", errors="replace")]))
+    try:
+        fields = next(csv.reader([last.decode("utf-8", errors="replace")]))
+    except csv.Error:  # e.g. a field beyond the csv module's limit: the parser judges it
+        return
     if len(fields) != ncols:
         line = _count_lines(path)
         raise MalformedFile(
@@ -481,7 +576,7 @@ def _check_since(since: str | None) -> str | None:
         return None
     day = _iso_day(str(since))
     if day is None or not _DAY.match(str(since).strip()):
-        raise ParameterError(f"since={since!r} is not a YYYY-MM-DD day")
+        raise ParameterError(f"since={shown(since)} is not a YYYY-MM-DD day")
     return day
 
 
@@ -529,7 +624,7 @@ def _records_kept(
                         i = bad[bad].index[0]
                         raise BadDate(
                             f"{name}: line {i + 2}: record {chunk.at[i, 'undl_id']}: date "
-                            f"{chunk.at[i, 'date']!r} is not YYYY-MM-DD"
+                            f"{shown(chunk.at[i, 'date'])} is not YYYY-MM-DD"
                         )
                     mask.loc[dates.index] &= dates.str.slice(0, 10) >= since
                 if mask.any():  # kept rows as (compact, Arrow-backed) str columns
@@ -552,19 +647,41 @@ def _parse_count(series: pd.Series, column: str, k: pd.DataFrame, name: str) -> 
     if bad.any():
         i = bad[bad].index[0]
         raise MalformedFile(
-            f"{name}: line {i + 2}: record {k.at[i, 'undl_id']}: {column} {series.at[i]!r} "
+            f"{name}: line {i + 2}: record {k.at[i, 'undl_id']}: {column} {shown(series.at[i])} "
             "is not a count"
         )
     num = pd.to_numeric(s.where(s != ""), errors="coerce")
     return num.astype("Int64")
 
 
+def _trim_title(title: str | None) -> str | None:
+    """245 $a without its trailing ' :' or ' /' (the title is already cleaned, so linear), and
+    without leading '=', '+', '-', '@' (no UN title starts so; a spreadsheet would read such a
+    cell as a formula)."""
+    if not title:
+        return None
+    t = title.rstrip()
+    if t.endswith((":", "/")):
+        t = t[:-1].rstrip()
+    t = t.lstrip("=+-@ ")
+    return t or None
+
+
 def _short_title(title: str | None) -> str | None:
+    """A bulk GA title "$a : $b / $c" -> $a; else the title without a trailing ':' or '/'.
+
+    $b and $c hold no colon and $c no slash: the separator colon is the last one before the
+    last slash, and it is followed by white space. Found with rfind (linear), not a
+    backtracking regex (a title with long runs of spaces made that quadratic)."""
     if title is None or pd.isna(title):
         return None
     t = title.strip()
-    m = _TITLE_TAIL.match(t)
-    return (m.group("a") if m else re.sub(r"\s*[:/]\s*$", "", t)) or None
+    slash = t.rfind("/")
+    if slash > 0 and ":" not in t[slash + 1 :]:
+        colon = t.rfind(":", 0, slash)
+        if colon >= 0 and t[colon + 1 : colon + 2].isspace():
+            return _trim_title(t[:colon])
+    return _trim_title(t)
 
 
 def read_bulk_csv(
@@ -599,7 +716,7 @@ def read_bulk_csv(
     unless ``check_totals=False``), ParameterError (a bad ``since``).
     """
     path = Path(path)
-    name = str(path)
+    name = safe_label(str(path))
     since_day = _check_since(since)
     if chunksize < 1:
         raise ParameterError(f"chunksize={chunksize} must be at least 1")
@@ -642,26 +759,42 @@ def _first_bad(mask: pd.Series) -> object:
 def _bulk_frames(k: pd.DataFrame, layout: str, name: str, check_totals: bool) -> UndlRecords:
     """Validate the kept rows and shape them like parse_marc_xml's output."""
     k["undl_id"] = _norm_ids(k["undl_id"])
-    for c in ("ms_code", "ms_vote", "date", "draft", "meeting"):
+    for c in ("ms_code", "ms_vote", "date"):
         k[c] = k[c].str.strip()
+    for c in ("draft", "meeting"):
+        k[c] = clean_series(k[c], FIELD_MAX)
     k["resolution"] = _symbols(k)
 
     def at(i) -> str:
-        return f"{name}: line {i + 2}: record {k.at[i, 'undl_id']} ({k.at[i, 'resolution']})"
+        return (
+            f"{name}: line {i + 2}: record {shown(k.at[i, 'undl_id'])} "
+            f"({shown(k.at[i, 'resolution'])[1:-1]})"
+        )
 
     bad = k["undl_id"] == ""
     if bad.any():
         raise MalformedFile(f"{at(_first_bad(bad))}: empty undl_id")
+    bad = ~k["undl_id"].str.fullmatch(_RECORD_ID.pattern)
+    if bad.any():
+        i = _first_bad(bad)
+        raise MalformedFile(
+            f"{name}: line {i + 2}: refused: record id {shown(k.at[i, 'undl_id'])} is not a "
+            "number (UNDL record ids are digits)"
+        )
+    bad = k["resolution"].str.contains(UNSAFE_RE) | (k["resolution"].str.len() > SYMBOL_MAX)
+    if bad.any():
+        i = _first_bad(bad)
+        check_symbol(k.at[i, "resolution"], f"{name}: line {i + 2}: record {k.at[i, 'undl_id']}")
     bad = ~k["ms_code"].str.fullmatch(_ISO3.pattern)
     if bad.any():
         i = _first_bad(bad)
-        raise MalformedFile(f"{at(i)}: ms_code {k.at[i, 'ms_code']!r} is not an ISO3 code")
+        raise MalformedFile(f"{at(i)}: ms_code {shown(k.at[i, 'ms_code'])} is not an ISO3 code")
     vote = k["ms_vote"].map(CSV_VOTES)
     bad = vote.isna()
     if bad.any():
         i = _first_bad(bad)
         raise BadVoteCode(
-            f"{at(i)}, {k.at[i, 'ms_code']}: vote code {k.at[i, 'ms_vote']!r} is not Y, N, A "
+            f"{at(i)}, {k.at[i, 'ms_code']}: vote code {shown(k.at[i, 'ms_vote'])} is not Y, N, A "
             "or X (NV or empty = non-voting)"
         )
     k["vote"] = vote.astype(_STR)
@@ -672,7 +805,7 @@ def _bulk_frames(k: pd.DataFrame, layout: str, name: str, check_totals: bool) ->
         bad = ~day.map(valid).astype(bool)
     if bad.any():
         i = _first_bad(bad)
-        raise BadDate(f"{at(i)}: date {k.at[i, 'date']!r} is not YYYY-MM-DD")
+        raise BadDate(f"{at(i)}: date {shown(k.at[i, 'date'])} is not YYYY-MM-DD")
     k["date"] = day
     for key, col in CSV_TOTALS.items():
         k[key] = _parse_count(k[col], col, k, name)
@@ -729,17 +862,15 @@ def _bulk_frames(k: pd.DataFrame, layout: str, name: str, check_totals: bool) ->
         "symbol": first["resolution"].tolist(),
         "date": first["date"].tolist(),
         "title": [
-            _short_title(t)
-            if layout == "ga-bulk-csv"
-            else (None if pd.isna(t) or not t.strip() else t.strip())
-            for t in first[CSV_TITLE[layout]]
+            _short_title(t) if layout == "ga-bulk-csv" else _trim_title(t)
+            for t in clean_series(first[CSV_TITLE[layout]].fillna(""), TITLE_MAX)
         ],
         "draft": opt(first["draft"]),
         "meeting": opt(first["meeting"]),
         "body": [_body(s, CSV_BODY[layout]) for s in first["resolution"]],
         **{key: [None if pd.isna(v) else int(v) for v in first[key]] for key in TOTAL_COLUMNS},
     }
-    name_ = k["ms_name"].str.strip()
+    name_ = clean_series(k["ms_name"], NAME_MAX)
     votes = {
         "undl_record": k["undl_id"],
         "symbol": k["resolution"],
@@ -764,7 +895,7 @@ def sniff(path: str | Path) -> str:
     Raises MalformedFile ("unrecognised file") for anything else.
     """
     path = Path(path)
-    name = str(path)
+    name = safe_label(str(path))
     try:
         with open(path, "rb") as f:
             head = f.read(1 << 16)
