@@ -20,6 +20,7 @@ from .catalog import load_catalog
 from .members import load_council, load_groups, load_members, load_tiles
 from .params import Params, from_notebook
 from .paths import Paths
+from .safe_output import write_csv
 from .votes import tidy_votes
 
 
@@ -81,7 +82,7 @@ class Context:
         from IPython.display import HTML, display
 
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        df.to_csv(self.tables_dir / f"{name}.csv", index=False, lineterminator="\n")
+        write_csv(df, self.tables_dir / f"{name}.csv")
         shown = df if max_rows is None else df.head(max_rows)
         shown = shown.astype(object).where(shown.notna(), "–")  # pd.NA would print as <NA>
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
