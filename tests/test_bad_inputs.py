@@ -163,11 +163,30 @@ def test_notebook_that_raises_mid_run_exit_4_and_nothing_published(project, caps
     )
     assert _untouched(project) == before
     assert not list(project.build.glob("staging-*")), "the staging folder is cleaned up"
+    # The executed notebooks are kept, the failing one with its traceback, in the named folder.
+    (kept,) = (project.build / "failed").iterdir()
+    assert line.endswith(f"; executed notebooks kept in build/failed/{kept.name}/")
+    failed = nbformat.read(kept / "02_abstention.ipynb", as_version=4)
+    errors = [
+        o
+        for c in failed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors and errors[0]["evalue"] == "injected failure" and errors[0]["traceback"]
+    assert not (project.build / "executed").exists(), "nothing published"
 
 
 @pytest.mark.parametrize(
     "command",
-    [["run"], ["curate"], ["ingest", "record.xml"], ["fetch", "--record", "1"], ["run", "--refresh"]],
+    [
+        ["run"],
+        ["curate"],
+        ["ingest", "record.xml"],
+        ["fetch", "--record", "1"],
+        ["run", "--refresh"],
+    ],
     ids=["run", "curate", "ingest", "fetch", "refresh"],
 )
 def test_every_writing_command_exits_5_while_another_holds_the_lock(project, capsys, command):

@@ -535,3 +535,36 @@ def test_broken_pipe_exit_141_with_one_line(mini_curated):
     proc.wait(timeout=60)
     assert proc.returncode == 141
     assert err.strip().splitlines() == ["unga-brief: output closed early (broken pipe)"]
+
+
+@pytest.mark.slow
+def test_run_killed_between_swaps_then_full_disk_then_a_good_run(project, monkeypatch, capsys):
+    """The real pipeline: killed after report/ and figures/ were swapped but before
+    build/executed; the next run rolls that back (saying so) and then meets a full disk after
+    the notebooks (exit 4, the file named, notebooks kept); the run after that publishes."""
+    from unga_brief import safe_output
+
+    html = project.root / "html.yaml"
+    html.write_text("formats: [html]\n")
+    before = tree_digest(project.report), tree_digest(project.figures)
+    r = _cli(project, "run", "--params", str(html), UNGA_BRIEF_STOP_AT="publish-figures")
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert transaction.journal_path(project).exists()
+
+    def full_disk(df, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(safe_output, "write_csv", full_disk)
+    args = ["--root", str(project.root), "run", "--params", str(html)]
+    assert main(args) == 4
+    err = capsys.readouterr().err
+    assert "recovered: an interrupted publish was rolled back (" in err
+    line = _last_line(err)
+    assert line.startswith(f"unga-brief: cannot write outputs: {project.build}/staging-")
+    assert "/report/coverage.csv: No space left on device; executed notebooks kept in " in line
+    assert (tree_digest(project.report), tree_digest(project.figures)) == before
+    assert not list(project.build.glob("staging-*"))
+    assert not transaction.journal_path(project).exists()
+    monkeypatch.undo()
+    assert main(args) == 0
+    assert (project.report / "manifest.json").exists() and (project.build / "executed").is_dir()

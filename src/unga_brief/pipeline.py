@@ -153,6 +153,11 @@ def _kernel_env(paths: Paths):
                 os.environ[k] = v
 
 
+def _first_line(message: object) -> str:
+    """The first non-blank line of an error message (matplotlib's start with a newline)."""
+    return next((ln.strip() for ln in str(message or "").splitlines() if ln.strip()), "")
+
+
 def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -> Path:
     """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure."""
     import papermill as pm
@@ -174,12 +179,10 @@ def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -
         )
     except pm.PapermillExecutionError as e:
         raise RenderError(
-            f"notebook {name} failed in cell {e.exec_count}: {e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''}"
+            f"notebook {name} failed in cell {e.exec_count}: {e.ename}: {_first_line(e.evalue)}"
         ) from None
     except Exception as e:  # kernel died, timeout, bad notebook JSON
-        raise RenderError(
-            f"notebook {name} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-        ) from None
+        raise RenderError(f"notebook {name} failed: {type(e).__name__}: {_first_line(e)}") from None
     return dst
 
 

@@ -61,14 +61,25 @@ def literal_figure_text(fig) -> None:
     """Escape ``$`` in every text of ``fig`` (figure and axes texts, titles, axis labels, tick
     labels, legends) before it is drawn."""
     from matplotlib.text import Text
-    from matplotlib.ticker import FixedFormatter
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
 
     for t in fig.findobj(Text):
         s = t.get_text()
         if "$" in s:
             t.set_text(mpl_literal(s))
+    # Tick labels are made again at each draw, from the axis formatter: text labels
+    # (``set_yticks(y, labels)``) live in a Fixed- or FuncFormatter.
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
                 if isinstance(fmt, FixedFormatter):
                     fmt.seq = [mpl_literal(str(s)) for s in fmt.seq]
+                elif isinstance(fmt, FuncFormatter):
+                    fmt.func = _literal_labels(fmt.func)
+
+
+def _literal_labels(func):
+    def labels(x, pos=None):
+        return mpl_literal(str(func(x, pos)))
+
+    return labels
