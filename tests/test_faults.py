@@ -568,3 +568,25 @@ def test_run_killed_between_swaps_then_full_disk_then_a_good_run(project, monkey
     monkeypatch.undo()
     assert main(args) == 0
     assert (project.report / "manifest.json").exists() and (project.build / "executed").is_dir()
+
+
+def test_full_disk_while_copying_data_exit_4_and_nothing_left(mini_curated, monkeypatch, capsys):
+    previous = tree_digest(mini_curated.data)
+    real = shutil.copy2
+
+    def full(src, dst, **kw):
+        if str(dst).endswith("ga.csv"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return real(src, dst, **kw)
+
+    monkeypatch.setattr(transaction.shutil, "copy2", full)
+    code = main(
+        ["--root", str(mini_curated.root), "--sources", str(mini_curated.sources), "curate"]
+    )
+    line = _last_line(capsys.readouterr().err)
+    assert code == 4
+    assert (
+        line == f"unga-brief: cannot write {mini_curated.votes_dir}/ga.csv: No space left on device"
+    )
+    assert tree_digest(mini_curated.data) == previous
+    assert not list(mini_curated.root.glob(".data-staging-*"))

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RenderError, UngaBriefError
+from .errors import RenderError, UngaBriefError, one_line
 from .lock import project_lock
 from .paths import Paths
 from .transaction import RUN_STAGING_PREFIX, publish, recover, staged_data, stop_point
@@ -518,7 +518,7 @@ def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
     def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+        print(one_line(msg, 1000), file=sys.stderr, flush=True)
 
     run(
         paths,

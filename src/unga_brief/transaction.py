@@ -102,6 +102,21 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Copy a folder (symlinks as links); the first failure is raised as the OSError it is,
+    naming its file (``shutil.copytree`` gathers them into one list)."""
+    dst.mkdir()
+    shutil.copystat(src, dst)
+    for entry in os.scandir(src):
+        target = dst / entry.name
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry.path), target)
+        elif entry.is_dir():
+            _copy_tree(Path(entry.path), target)
+        else:
+            shutil.copy2(entry.path, target)
+
+
 def _same_tree(a: Path, b: Path) -> bool:
     def files(root: Path) -> dict[str, Path]:
         return {str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file()}
@@ -141,11 +156,11 @@ def staged_data(paths: Paths) -> Iterator[Paths]:
     staging = Path(tempfile.mkdtemp(prefix=DATA_STAGING_PREFIX, dir=paths.root))
     new = staging / "data"
     try:
-        if live.is_dir():
-            shutil.copytree(live, new, symlinks=True)
-        else:
-            new.mkdir()
         try:
+            if live.is_dir():
+                _copy_tree(live, new)
+            else:
+                new.mkdir()
             yield dataclasses.replace(paths, data_dir=new)
         except BaseException as e:
             _renamed_in_message(e, new, live)
