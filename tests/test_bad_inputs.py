@@ -163,14 +163,42 @@ def test_notebook_that_raises_mid_run_exit_4_and_nothing_published(project, caps
     )
     assert _untouched(project) == before
     assert not list(project.build.glob("staging-*")), "the staging folder is cleaned up"
+    # The executed notebooks are kept, the failing one with its traceback, in the named folder.
+    (kept,) = (project.build / "failed").iterdir()
+    assert line.endswith(f"; executed notebooks kept in build/failed/{kept.name}/")
+    failed = nbformat.read(kept / "02_abstention.ipynb", as_version=4)
+    errors = [
+        o
+        for c in failed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors and errors[0]["evalue"] == "injected failure" and errors[0]["traceback"]
+    assert not (project.build / "executed").exists(), "nothing published"
 
 
-def test_a_second_run_while_one_holds_the_lock_exit_5(project, capsys):
-    from unga_brief.pipeline import run_lock
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run"],
+        ["curate"],
+        ["ingest", "record.xml"],
+        ["fetch", "--record", "1"],
+        ["run", "--refresh"],
+    ],
+    ids=["run", "curate", "ingest", "fetch", "refresh"],
+)
+def test_every_writing_command_exits_5_while_another_holds_the_lock(project, capsys, command):
+    from unga_brief.lock import project_lock
 
-    with run_lock(project):
-        code, line = _run_cli(["--root", str(project.root), "run"], capsys)
-    assert code == 5 and "another unga-brief run holds" in line
+    before = _untouched(project)
+    with project_lock(project, "ingest"):
+        code, line = _run_cli(["--root", str(project.root), *command], capsys)
+    assert code == 5
+    assert line.startswith("unga-brief: another unga-brief run holds ")
+    assert "(unga-brief ingest, pid " in line and line.endswith("try again when it ends")
+    assert _untouched(project) == before
 
 
 def _html_only(project):

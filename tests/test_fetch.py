@@ -421,9 +421,9 @@ def test_bad_request_is_refused_before_any_network_use(mini, capsys, args, patte
 
 
 def test_fetch_holds_the_run_lock(mini, waits, capsys):
-    from unga_brief.pipeline import run_lock
+    from unga_brief.lock import project_lock
 
-    with run_lock(mini):
+    with project_lock(mini, "run"):
         assert cli(mini, "fetch", "--record", "4083529") == 5
     assert "another unga-brief run holds" in capsys.readouterr().err
 

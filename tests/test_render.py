@@ -418,3 +418,53 @@ def test_pdf_keeps_a_heading_with_the_figure_after_it(
     page2 = _pdftool("pdftotext", "-f", "2", "-l", "2", str(out), "-")
     assert "Heading before the chart" not in page1, "heading orphaned at the foot of page 1"
     assert "Heading before the chart" in page2 and "Votes on A/RES/ES-11/7" in page2
+
+
+# --- a PDF is accepted only when complete (trailer present, pages counted) ----------------------
+
+
+def test_complete_pdf_is_accepted_with_its_pages_counted_two_ways(
+    pdf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_pdfinfo = render.check_pdf(pdf)
+    monkeypatch.setattr(render.shutil, "which", lambda _name: None)  # no poppler: parse it
+    assert render.check_pdf(pdf) == by_pdfinfo >= 1
+
+
+@pytest.mark.parametrize(
+    "cut, message",
+    [
+        (lambda b: b[: len(b) // 2], "incomplete PDF (no %%EOF trailer"),
+        (lambda b: b[:-200], "incomplete PDF (no %%EOF trailer"),
+        (lambda b: b"%PDF-1.4\n%%EOF\n", "incomplete PDF (no page)"),
+        (lambda b: b"<html>" + b, "not a PDF"),
+    ],
+    ids=["half", "tail cut", "trailer but no page", "not a PDF"],
+)
+def test_incomplete_pdf_is_refused_naming_the_file(pdf: Path, tmp_path: Path, cut, message) -> None:
+    bad = tmp_path / "cut.pdf"
+    bad.write_bytes(cut(pdf.read_bytes()))
+    with pytest.raises(RenderError) as info:
+        render.check_pdf(bad)
+    assert str(info.value).startswith(f"{bad}: {message}")
+
+
+def test_chromium_exiting_0_with_a_truncated_pdf_never_replaces_the_previous_one(
+    pdf: Path, html_file: Path
+) -> None:
+    """A full disk cuts Chromium's PDF short: it is refused, the published one stays."""
+    half = html_file.parent / "half.bin"
+    half.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])
+    body = f'for a in "$@"; do case "$a" in --print-to-pdf=*) cp {half} "${{a#--print-to-pdf=}}";; esac; done; exit 0'
+    exe = _fake_exe(html_file.parent / "bin", "chromium", body)
+    target = html_file.parent / "briefing.pdf"
+    target.write_bytes(b"%PDF-previous good")
+    with pytest.raises(RenderError, match=r"the PDF of b\.html: incomplete PDF \(no %%EOF"):
+        render.html_to_pdf(html_file, target, chromium=str(exe))
+    assert target.read_bytes() == b"%PDF-previous good"
+    assert sorted(p.name for p in html_file.parent.iterdir()) == [
+        "b.html",
+        "bin",
+        "briefing.pdf",
+        "half.bin",
+    ]

@@ -24,6 +24,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .safe_output import literal_figure_text, write_csv  # noqa: E402
+
 #: The one vote palette (Paul Tol's colour-blind-safe "bright" scheme), used everywhere.
 VOTE_COLORS = {"Y": "#4477AA", "N": "#EE6677", "A": "#CCBB44", "X": "#BBBBBB"}
 VOTE_LABELS = {"Y": "Yes", "N": "No", "A": "Abstain", "X": "Non-voting"}
@@ -447,6 +449,7 @@ def bars(
 
 
 def svg_bytes(fig: Figure) -> bytes:
+    literal_figure_text(fig)  # a "$" from the data is a dollar, never mathematics
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return buf.getvalue()
@@ -459,7 +462,7 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
     svg = svg_bytes(chart.fig)
     plt.close(chart.fig)
     (out / f"{name}.svg").write_bytes(svg)
-    chart.data.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    write_csv(chart.data, out / f"{name}.csv")
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return (
         f'<figure class="chart" id="fig-{html.escape(name)}">'

@@ -1,24 +1,58 @@
 """The `unga-brief` command line: curate, validate, run, ingest, fetch, diff.
 
 Every failure the user can act on is one line on stderr and a documented exit code
-(DESIGN §6): 0 ok, 2 invalid data or parameters, 3 network, 4 notebook or render failure,
-5 another run holds the lock.
+(DESIGN §6): 0 ok, 2 invalid data or parameters (or an input that cannot be read or
+decoded), 3 network, 4 notebook, render or write failure, 5 another run holds the lock;
+130 interrupted, 141 output pipe closed, 143 terminated (SIGTERM); 1 an unexpected error
+(``-v`` shows its traceback). The commands that write ``data/`` or publish (curate, ingest,
+fetch, run) hold the project lock and first clean up what a killed command left behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import errno
 import logging
+import os
+import signal
 import sys
+from collections.abc import Iterator
 
-from .errors import UngaBriefError
+from .errors import Terminated, UngaBriefError, one_line
 from .paths import Paths
+
+#: OS errors that mean an output could not be written (exit 4); any other is an input (exit 2).
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO, errno.EACCES, errno.EPERM}
+)
+
+
+def _say(msg: str) -> None:
+    print(one_line(msg, 1000), file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def writing_data(paths: Paths, command: str, wait: float | None = None) -> Iterator[Paths]:
+    """Hold the project lock, clean up after a killed command, and yield ``paths`` with
+    ``data/`` staged: whatever the command writes there replaces ``data/`` in one step when it
+    succeeds, and nothing when it fails or is killed."""
+    from .lock import project_lock
+    from .transaction import recover, staged_data
+
+    with project_lock(paths, command, wait=wait):
+        for line in recover(paths):
+            _say(f"recovered: {line}")
+        with staged_data(paths) as staged:
+            yield staged
 
 
 def _cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
     from .curate import curate_and_log
 
-    cur, changed, _ = curate_and_log(paths)
+    with writing_data(paths, "curate", args.wait) as staged:
+        cur, changed, _ = curate_and_log(staged)
     cat = cur.catalog
     cov = cat.groupby(["body", "coverage"], observed=True).size()
     print(
@@ -50,19 +84,20 @@ def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     from .ingest import ingest
 
-    res = ingest(
-        paths,
-        args.files,
-        add=args.add,
-        topic=args.topic,
-        series=args.series,
-        symbols=args.symbols,
-        records=args.records,
-        since=args.since,
-        retrieved_at=args.retrieved_on,
-        origin=args.origin,
-        accept_totals=args.accept_totals,
-    )
+    with writing_data(paths, "ingest", args.wait) as staged:
+        res = ingest(
+            staged,
+            args.files,
+            add=args.add,
+            topic=args.topic,
+            series=args.series,
+            symbols=args.symbols,
+            records=args.records,
+            since=args.since,
+            retrieved_at=args.retrieved_on,
+            origin=args.origin,
+            accept_totals=args.accept_totals,
+        )
     _report_ingest(res)
     return 0
 
@@ -89,11 +124,10 @@ def _report_ingest(res) -> None:
 
 def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
     from .fetch import fetch
-    from .pipeline import run_lock
 
-    with run_lock(paths):
+    with writing_data(paths, "fetch", args.wait) as staged:
         res = fetch(
-            paths,
+            staged,
             records=args.record,
             symbols=args.symbol,
             since=args.since,
@@ -131,7 +165,9 @@ def _cmd_diff(args: argparse.Namespace, paths: Paths) -> int:
     for line in summary(ch):
         print(line)
     if args.csv:
-        ch.to_csv(args.csv, index=False, lineterminator="\n")
+        from .safe_output import write_csv
+
+        write_csv(ch, args.csv)
     return 0
 
 
@@ -167,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help="project root (default: the folder holding data/)")
     p.add_argument("--sources", help="gathered sources folder (default: ../shared/data/sources)")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for another command's lock before exit 5 "
+        "(default: UNGA_BRIEF_LOCK_WAIT or 0)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser(
         "curate", help="build data/ from the gathered sources (byte-identical re-runs)"
@@ -245,6 +288,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _on_sigterm(signum, frame) -> None:
+    """The first SIGTERM stops the command where it is: ``finally`` blocks clean up staging
+    and temporary folders; later ones are ignored so that the cleanup itself finishes."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _describe_os_error(e: OSError) -> str:
+    names = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+    what = e.strerror or type(e).__name__
+    return f"{names}: {what}" if names else what
+
+
+def failure_line(e: BaseException, verbose: bool = False) -> tuple[int, str]:
+    """(exit code, the one line on stderr) for an exception that ended a command."""
+    if isinstance(e, UngaBriefError):
+        return e.exit_code, str(e)
+    if isinstance(e, Terminated):
+        return e.exit_code, "terminated (SIGTERM): nothing published; staging folders removed"
+    if isinstance(e, KeyboardInterrupt):
+        return 130, "interrupted: nothing published; staging folders removed"
+    if isinstance(e, BrokenPipeError):
+        return 141, "output closed early (broken pipe)"
+    if isinstance(e, OSError):
+        code = 4 if e.errno in WRITE_ERRNOS else 2
+        verb = "cannot write" if code == 4 else "cannot read"
+        return code, f"{verb} {_describe_os_error(e)}"
+    if isinstance(e, UnicodeError):
+        return 2, f"a file is not valid UTF-8 text ({e})"
+    if isinstance(e, csv.Error):
+        return 2, f"malformed CSV ({e})"
+    hint = "" if verbose else " (a bug: run with -v for the traceback)"
+    return 1, f"unexpected error: {type(e).__name__}: {e}{hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -253,14 +331,27 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     paths = Paths.default(args.root, args.sources)
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.func(args, paths)
-    except UngaBriefError as e:
-        print(f"unga-brief: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print("unga-brief: interrupted", file=sys.stderr)
-        return 130
+    except (Exception, KeyboardInterrupt, Terminated) as e:
+        code, line = failure_line(e, args.verbose)
+        if code == 1 and args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        if isinstance(e, BrokenPipeError):
+            # Nothing more can be written to stdout; do not let Python complain at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError):
+            print(f"unga-brief: {one_line(line)}", file=sys.stderr, flush=True)
+        return code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

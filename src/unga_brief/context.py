@@ -24,6 +24,7 @@ from .frames import load_frames
 from .members import load_tiles
 from .params import Params, notebook_values, resolve
 from .paths import Paths
+from .safe_output import write_csv
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Context:
     def table(self, df: pd.DataFrame, name: str, caption: str = "", *, max_rows: int | None = None):
         """Save ``df`` as CSV under the tables folder and display it (no index)."""
         self.tables_dir.mkdir(parents=True, exist_ok=True)
-        df.to_csv(self.tables_dir / f"{name}.csv", index=False, lineterminator="\n")
+        write_csv(df, self.tables_dir / f"{name}.csv")
         shown = df if max_rows is None else df.head(max_rows)
         shown = shown.astype(object).where(shown.notna(), "–")  # pd.NA would print as <NA>
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""

@@ -714,14 +714,18 @@ def output_files(cur: Curated) -> dict[str, bytes]:
 
 
 def write_outputs(paths: Paths, files: dict[str, bytes]) -> list[str]:
-    """Write every file atomically (temp file + rename); return the files whose bytes changed."""
+    """Write every file into a staged data/ that replaces data/ in one step (all files or none);
+    return the files whose bytes changed."""
+    from .transaction import staged_data
+
     changed = []
-    for rel, data in sorted(files.items()):
-        target = paths.data / rel
-        if target.exists() and target.read_bytes() == data:
-            continue
-        write_atomic(target, data)
-        changed.append(rel)
+    with staged_data(paths) as staged:
+        for rel, data in sorted(files.items()):
+            target = staged.data / rel
+            if target.exists() and target.read_bytes() == data:
+                continue
+            write_atomic(target, data)
+            changed.append(rel)
     return changed
 
 

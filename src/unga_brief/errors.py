@@ -1,10 +1,36 @@
 """One exception type per kind of failure, all derived from :class:`UngaBriefError`.
 
-The CLI turns any of them into one line on stderr and the exit code of DESIGN §6:
-2 invalid data or parameters, 3 network, 4 notebook or render failure.
+The CLI turns any of them into one line on stderr (:func:`one_line`) and the exit code of
+DESIGN §6: 2 invalid data or parameters (an input that cannot be read or decoded included),
+3 network, 4 notebook, render or write failure (a full disk, a read-only folder), 5 another
+command holds the lock. Signals end with the shell's codes: 130 interrupted (Ctrl-C),
+141 output pipe closed, 143 terminated (SIGTERM); 1 is an unexpected error (a bug: ``-v``
+prints its traceback).
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Longest error line printed (the rest is cut with an ellipsis).
+MAX_LINE = 400
+
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(message: object, limit: int = MAX_LINE) -> str:
+    """``message`` as one printable line: control and format characters (terminal escapes,
+    NUL, bidi overrides, zero-width marks) removed, whitespace runs made one space, cut to
+    ``limit`` characters."""
+    text = str(message)
+    text = "".join(
+        " " if ch in "\t\n\r\v\f" else ch
+        for ch in text[: limit * 4]
+        if ch in "\t\n\r\v\f" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+    )
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class UngaBriefError(Exception):
@@ -73,3 +99,12 @@ class LockedError(UngaBriefError):
     """Another run holds the lock."""
 
     exit_code = 5
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: clean up (staging, temporary folders, child processes) and stop.
+
+    A ``BaseException`` like ``KeyboardInterrupt``, so that no ``except Exception`` turns it
+    into an ordinary failure."""
+
+    exit_code = 143

@@ -31,10 +31,15 @@ def _find_root() -> Path:
 
 @dataclass(frozen=True)
 class Paths:
-    """The project's folders and files, all below ``root``."""
+    """The project's folders and files, all below ``root``.
+
+    ``data_dir`` (default ``root/data``) points ``data`` and everything below it elsewhere:
+    :func:`unga_brief.transaction.staged_data` uses it to build a new ``data/`` in a staging
+    folder that is swapped in only when complete."""
 
     root: Path
     sources: Path
+    data_dir: Path | None = None
 
     @classmethod
     def default(cls, root: Path | str | None = None, sources: Path | str | None = None) -> Paths:
@@ -49,7 +54,7 @@ class Paths:
     # --- data/ -----------------------------------------------------------------------------
     @property
     def data(self) -> Path:
-        return self.root / "data"
+        return self.data_dir if self.data_dir is not None else self.root / "data"
 
     @property
     def catalog_dir(self) -> Path:

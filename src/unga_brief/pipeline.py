@@ -1,15 +1,19 @@
 """`unga-brief run`: validate -> notebooks (papermill) -> render -> publish atomically (DESIGN §6).
 
-Every output of a run is built in one staging folder and moved into ``report/`` and ``figures/``
-only when everything succeeded; on any failure nothing is published and the previous outputs
-stay byte-identical. Unchanged inputs (data, parameters, notebooks, package) -> nothing is
-re-executed.
+Every output of a run is built in one staging folder and published only when everything
+succeeded, ``report/``, ``figures/`` and ``build/executed/`` together
+(:func:`unga_brief.transaction.publish`); on any failure nothing is published and the previous
+outputs stay byte-identical, and the executed notebooks (tracebacks included) are kept under
+``build/failed/<time>/``. A run with parameters other than ``params.yaml`` is a what-if and
+publishes into ``report/whatif/<name>/`` (:mod:`unga_brief.whatif`). Unchanged inputs (data,
+parameters, notebooks, package) and published outputs intact -> nothing is re-executed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -20,10 +24,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import LockedError, RenderError
+from .errors import RenderError, UngaBriefError, one_line
+from .lock import project_lock
 from .paths import Paths
+from .transaction import RUN_STAGING_PREFIX, publish, recover, staged_data, stop_point
+from .whatif import WHATIF_DIR, changed_parameters, describe, whatif_folder, whatif_name
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 NOTEBOOKS = ["00_data", "01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
 BRIEFING = "04_briefing"
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Failed runs whose executed notebooks are kept under build/failed/ (older ones are removed).
+KEEP_FAILED = 10
 
 
 # --- inputs and the "nothing changed" check -------------------------------------------------
@@ -69,44 +79,59 @@ def input_digest(files: dict[str, Path]) -> tuple[str, dict[str, str]]:
     return total, per
 
 
-def up_to_date(paths: Paths, digest: str, formats: list[str]) -> bool:
-    m = paths.report / "manifest.json"
-    if not m.exists():
-        return False
+def output_hashes(layout: dict[str, Path]) -> dict[str, str]:
+    """sha256 of every published file, named ``<prefix><path>`` for each (prefix, folder) of
+    ``layout``; the manifest itself, tracked READMEs and what-if folders are not outputs."""
+    out = {}
+    for prefix, folder in layout.items():
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.rglob("*")):
+            rel = p.relative_to(folder)
+            if not p.is_file() or rel.parts[0] in (WHATIF_DIR, "manifest.json", "README.md"):
+                continue
+            out[f"{prefix}{rel}"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def up_to_date(manifest_file: Path, layout: dict[str, Path], digest: str) -> bool:
+    """The last run used these very inputs, and every output it published is still there,
+    unedited, with nothing added: then there is nothing to do."""
     try:
-        manifest = json.loads(m.read_text())
-    except json.JSONDecodeError:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
-    need = [paths.report / "briefing.html"] + (
-        [paths.report / "briefing.pdf"] if "pdf" in formats else []
+    outputs = manifest.get("outputs") if isinstance(manifest, dict) else None
+    return (
+        manifest.get("inputs_sha256") == digest
+        and isinstance(outputs, dict)
+        and any(k.endswith("briefing.html") for k in outputs)
+        and output_hashes(layout) == outputs
     )
-    return manifest.get("inputs_sha256") == digest and all(p.exists() for p in need)
 
 
-# --- locking ----------------------------------------------------------------------------------
+def validation_summary(paths: Paths, table) -> dict:
+    """What validation found: texts, country rows and coverage per body, conflicts per status."""
+    import pandas as pd
 
-
-@contextlib.contextmanager
-def run_lock(paths: Paths):
-    """Exclusive lock so that two runs never overlap (the second fails at once, exit 5)."""
-    import fcntl
-
-    lock_path = paths.root / ".unga-brief.lock"
-    f = open(lock_path, "a+")
-    try:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockedError(
-                f"another unga-brief run holds {lock_path}; try again when it ends"
-            ) from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"{os.getpid()}\n")
-        f.flush()
-        yield
-    finally:
-        f.close()
+    coverage: dict[str, dict[str, int]] = {}
+    for (body, cov), n in table.groupby(["body", "coverage"]).size().items():
+        coverage.setdefault(str(body), {})[str(cov)] = int(n)
+    conflicts = (
+        pd.read_csv(paths.conflicts_csv, dtype=str, keep_default_na=False)
+        if paths.conflicts_csv.exists()
+        else pd.DataFrame(columns=["status"])
+    )
+    return {
+        "result": "passed",
+        "texts": int(len(table)),
+        "country_rows": int(table["rows"].sum()),
+        "coverage": coverage,
+        "conflicts": {
+            "total": int(len(conflicts)),
+            "by_status": {str(k): int(v) for k, v in conflicts["status"].value_counts().items()},
+        },
+    }
 
 
 # --- notebooks ----------------------------------------------------------------------------------
@@ -126,6 +151,11 @@ def _kernel_env(paths: Paths):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _first_line(message: object) -> str:
+    """The first non-blank line of an error message (matplotlib's start with a newline)."""
+    return next((ln.strip() for ln in str(message or "").splitlines() if ln.strip()), "")
 
 
 def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -> Path:
@@ -154,35 +184,11 @@ def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -
         )
     except pm.PapermillExecutionError as e:
         raise RenderError(
-            f"notebook {name} failed in cell {e.exec_count}: {e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''}"
+            f"notebook {name} failed in cell {e.exec_count}: {e.ename}: {_first_line(e.evalue)}"
         ) from None
     except Exception as e:  # kernel died, timeout, bad notebook JSON
-        raise RenderError(
-            f"notebook {name} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-        ) from None
+        raise RenderError(f"notebook {name} failed: {type(e).__name__}: {_first_line(e)}") from None
     return dst
-
-
-def publish(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames (the old folder is kept aside until the new
-    one is in place, then removed). The target's tracked README.md is carried over."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    readme = target / "README.md"
-    if readme.exists() and not (staging / "README.md").exists():
-        shutil.copy2(readme, staging / "README.md")
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-        os.rmdir(old)
-        os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _versions() -> dict[str, str]:
@@ -209,6 +215,129 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where a run publishes: the report (``report/`` + ``figures/``) or a what-if folder."""
+
+    manifest: Path
+    layout: dict[str, Path]  # output-name prefix -> published folder
+    label: str
+    changes: list = field(default_factory=list)  # (name, default, value) of a what-if
+
+    @property
+    def whatif(self) -> bool:
+        return bool(self.changes)
+
+
+def destination(paths: Paths, params_path: Path, raw: dict) -> Destination:
+    """The report when the parameters are those of ``params.yaml``; else a what-if folder."""
+    from .params import load_params_file
+
+    same = params_path.resolve() == paths.params_yaml.resolve()
+    changes = [] if same else changed_parameters(load_params_file(None, paths), raw)
+    if not changes:
+        return Destination(
+            manifest=paths.report / "manifest.json",
+            layout={"report/": paths.report, "figures/": paths.figures},
+            label="report/ and figures/",
+        )
+    folder = whatif_folder(paths, whatif_name(params_path, changes))
+    return Destination(
+        manifest=folder / "manifest.json",
+        layout={"": folder},
+        label=f"{folder.relative_to(paths.root)}/",
+        changes=changes,
+    )
+
+
+def stop_children() -> None:
+    """Stop every process this one started (notebook kernels, Chromium): on SIGTERM or Ctrl-C
+    the run must not leave them behind, nor wait for them."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for c in children:
+        with contextlib.suppress(psutil.Error):
+            c.terminate()
+    _gone, alive = psutil.wait_procs(children, timeout=3)
+    for c in alive:
+        with contextlib.suppress(psutil.Error):
+            c.kill()
+
+
+def run_notebooks(
+    paths: Paths, executed: Path, parameters: dict, jobs: int, progress: Callable[[str], None]
+) -> None:
+    """All notebooks at once (they only read the validated data/), the longest (the briefing)
+    first; the first failure cancels those not yet started and is raised."""
+    order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
+    t = time.perf_counter()
+    cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order))))
+    futures = {}
+    try:
+        futures = {pool.submit(execute_notebook, paths, n, executed, parameters): n for n in order}
+        for f in as_completed(futures):
+            f.result()
+            progress(f"[2/4] notebooks: {futures[f]} done ({time.perf_counter() - t:.1f} s)")
+    except UngaBriefError:
+        for other in futures:
+            other.cancel()
+        raise
+    except BaseException:  # SIGTERM or Ctrl-C: stop the kernels, do not wait for them
+        for other in futures:
+            other.cancel()
+        stop_children()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        os.chdir(cwd)
+
+
+def keep_failed(paths: Paths, executed: Path) -> Path | None:
+    """Move a failed run's executed notebooks to ``build/failed/<UTC time>/``; keep the latest
+    :data:`KEEP_FAILED` such folders. None when there is nothing to keep or it cannot be moved."""
+    if not executed.is_dir() or not any(executed.glob("*.ipynb")):
+        return None
+    root = paths.build / "failed"
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest, n = root / stamp, 1
+    while dest.exists():
+        n += 1
+        dest = root / f"{stamp}-{n}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        os.rename(executed, dest)
+    except OSError:
+        return None
+    for old in sorted(p for p in root.iterdir() if p.is_dir())[:-KEEP_FAILED]:
+        shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def _carry_over(staging_report: Path, staging_figures: Path, paths: Paths) -> None:
+    """What the report run does not build but must not lose: the tracked READMEs of report/
+    and figures/, and the what-if folders under report/whatif/ (hard links, never copies
+    written in place)."""
+    for target, staged in ((paths.report, staging_report), (paths.figures, staging_figures)):
+        readme = target / "README.md"
+        if readme.is_file() and not (staged / "README.md").exists():
+            shutil.copy2(readme, staged / "README.md")
+    whatif = paths.report / WHATIF_DIR
+    if whatif.is_dir():
+
+        def link(src, dst):
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+
+        shutil.copytree(whatif, staging_report / WHATIF_DIR, copy_function=link)
+
+
 def run(
     paths: Paths,
     params_file: Path | str | None = None,
@@ -217,27 +346,38 @@ def run(
     jobs: int = 4,
     progress: Callable[[str], None] = log.info,
     refresh: bool = False,
+    lock_wait: float | None = None,
 ) -> dict:
     """The whole report. Returns the manifest (or the previous one when nothing changed).
 
     ``refresh``: first bring in what ``refresh.yml`` names (fetch, inbox files), under the
-    same lock (see :func:`unga_brief.fetch.refresh`); a failure there stops the run."""
+    same lock and into a staged ``data/`` swapped in only when all of it succeeded (see
+    :func:`unga_brief.fetch.refresh`); a failure there stops the run. ``lock_wait``: seconds
+    to wait for another command's lock (default ``UNGA_BRIEF_LOCK_WAIT`` or 0)."""
     from .params import load_params_file
 
     t_start = time.perf_counter()
-    params_path = Path(params_file) if params_file else paths.params_yaml
+    # Absolute: papermill changes the working folder while notebooks run.
+    params_path = Path(params_file).resolve() if params_file else paths.params_yaml
     raw = load_params_file(params_path, paths)
     timings: dict[str, float] = {}
 
-    with run_lock(paths), _kernel_env(paths):
+    with project_lock(paths, "run", wait=lock_wait), _kernel_env(paths):
+        for line in recover(paths):
+            progress(f"recovered: {line}")
         if refresh:
             from .fetch import refresh as refresh_inputs
 
-            refresh_inputs(paths, progress=progress)
+            with staged_data(paths) as staged:
+                refresh_inputs(staged, progress=progress)
+        dest = destination(paths, params_path, raw)
         digest, per_file = input_digest(input_files(paths, params_path))
-        if not force and up_to_date(paths, digest, list(raw.get("formats", []))):
-            progress("nothing changed since the last run (inputs identical): report/ left as it is")
-            return json.loads((paths.report / "manifest.json").read_text())
+        if not force and up_to_date(dest.manifest, dest.layout, digest):
+            progress(
+                f"nothing changed since the last run (inputs and outputs identical): "
+                f"{dest.label} left as they are"
+            )
+            return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
         t = time.perf_counter()
         from .catalog import load_catalog
@@ -250,109 +390,140 @@ def run(
         timings["validate"] = round(time.perf_counter() - t, 2)
         progress(
             f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
+            + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
         )
         if "pdf" in P.formats:
             from .render import CHROMIUM_MISSING, find_chromium
 
             if find_chromium() is None:  # fail before any notebook runs; nothing is touched
                 raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
+        for target in list(dest.layout.values()) + [paths.build / "executed"]:
+            if target.exists() and not target.is_dir():
+                raise RenderError(f"cannot publish outputs: {target} exists and is not a folder")
 
         try:
             paths.build.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix="staging-", dir=paths.build))
+            staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
         except OSError as e:
             raise RenderError(
                 f"cannot write outputs: {e.filename or paths.build}: {e.strerror}"
             ) from None
+        report_dir, figures_dir = staging / "report", staging / "figures"
+        executed = staging / "executed"
         try:
-            report_dir, figures_dir = staging / "report", staging / "figures"
-            executed = staging / "executed"
-            for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
-                d.mkdir(parents=True)
-            parameters = {**raw, "output_dir": str(staging)}
-            t = time.perf_counter()
-            # The notebooks only read data/ (validated above), so all run at once, the longest
-            # (the briefing) first; the first failure cancels those not yet started.
-            order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
-            with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order)))) as pool:
-                futures = {
-                    pool.submit(execute_notebook, paths, n, executed, parameters): n for n in order
-                }
-                for f in as_completed(futures):
-                    try:
-                        f.result()
-                    except RenderError:
-                        for other in futures:
-                            other.cancel()
-                        raise
-                    progress(
-                        f"[2/4] notebooks: {futures[f]} done ({time.perf_counter() - t:.1f} s)"
-                    )
-            timings["notebooks"] = round(time.perf_counter() - t, 2)
-
-            t = time.perf_counter()
-            from .render import html_to_pdf, notebook_to_html, write_html
-
-            title = P.report_title
-            write_html(
-                notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title),
-                report_dir / "briefing.html",
-            )
-            for n in NOTEBOOKS[:-1]:
-                write_html(
-                    notebook_to_html(executed / f"{n}.ipynb", title=f"{title}: notebook {n}"),
-                    report_dir / "notebooks" / f"{n}.html",
-                )
-            timings["html"] = round(time.perf_counter() - t, 2)
-            progress(f"[3/4] HTML rendered ({timings['html']} s)")
-            if "pdf" in P.formats:
-                t = time.perf_counter()
-                html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
-                timings["pdf"] = round(time.perf_counter() - t, 2)
-                progress(f"[3/4] PDF printed ({timings['pdf']} s)")
-
-            table.to_csv(report_dir / "coverage.csv", index=False, lineterminator="\n")
-            timings["total"] = round(time.perf_counter() - t_start, 2)
-            manifest = {
-                "inputs_sha256": digest,
-                "inputs": per_file,
-                "parameters": P.as_dict(),
-                "coverage": table.groupby(["body", "coverage"])
-                .size()
-                .rename("texts")
-                .reset_index()
-                .to_dict("records"),
-                "validation": "passed",
-                "data_vintage": str(table["date"].max()),
-                "versions": _versions(),
-                "timings_s": timings,
-                "outputs": sorted(
-                    str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
-                ),
-            }
-            (report_dir / "manifest.json").write_text(
-                json.dumps(manifest, indent=2, sort_keys=False) + "\n"
-            )
-            for target in (paths.figures, paths.report, paths.build / "executed"):
-                if target.exists() and not target.is_dir():
-                    raise RenderError(
-                        f"cannot publish outputs: {target} exists and is not a folder"
-                    )
             try:
-                publish(figures_dir, paths.figures)
-                publish(report_dir, paths.report)
-                publish(executed, paths.build / "executed")
+                for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
+                    d.mkdir(parents=True)
+                manifest = {
+                    "inputs_sha256": digest,
+                    "inputs": per_file,
+                    **_build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start),
+                }
+                moves = _arrange(paths, dest, staging, manifest, params_path)
+            except (UngaBriefError, OSError) as e:
+                kept = keep_failed(paths, executed)
+                note = (
+                    f"; executed notebooks kept in {kept.relative_to(paths.root)}/" if kept else ""
+                )
+                if isinstance(e, OSError):
+                    raise RenderError(
+                        f"cannot write outputs: {e.filename or staging}: {e.strerror}{note}"
+                    ) from None
+                e.args = (f"{e}{note}",)
+                raise
+            stop_point("run-built")
+            try:
+                publish(paths, moves)
             except OSError as e:
-                raise RenderError(f"cannot publish outputs: {e.filename}: {e.strerror}") from None
-            progress(f"[4/4] published report/ and figures/ ({timings['total']} s in all)")
+                raise RenderError(
+                    f"cannot publish outputs: {e.filename}: {e.strerror} "
+                    f"({dest.label} left as they were)"
+                ) from None
+            progress(
+                f"[4/4] published {dest.label} ({manifest['timings_s']['total']} s in all)"
+                + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
+            )
             return manifest
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def _arrange(
+    paths: Paths, dest: Destination, staging: Path, manifest: dict, params_path: Path
+) -> list[tuple[Path, Path]]:
+    """Lay the staged outputs out as they will be published, write the manifest (with the hash
+    of every output), and return the (staged, target) folder pairs to publish."""
+    report_dir, figures_dir = staging / "report", staging / "figures"
+    if dest.whatif:
+        os.rename(figures_dir, report_dir / "figures")
+        shutil.copy2(params_path, report_dir / "parameters.yaml")
+        moves = [(report_dir, dest.layout[""])]
+        published = {"": report_dir}
+    else:
+        _carry_over(report_dir, figures_dir, paths)
+        moves = [
+            (report_dir, paths.report),
+            (figures_dir, paths.figures),
+            (staging / "executed", paths.build / "executed"),
+        ]
+        published = {"report/": report_dir, "figures/": figures_dir}
+    manifest["outputs"] = output_hashes(published)
+    (report_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    return moves
+
+
+def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start) -> dict:
+    """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
+    from .render import html_to_pdf, notebook_to_html, write_html
+    from .safe_output import write_csv
+
+    report_dir, executed = staging / "report", staging / "executed"
+    t = time.perf_counter()
+    run_notebooks(paths, executed, {**raw, "output_dir": str(staging)}, jobs, progress)
+    timings["notebooks"] = round(time.perf_counter() - t, 2)
+    stop_point("run-notebooks")
+
+    t = time.perf_counter()
+    title = P.report_title
+    write_html(
+        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title),
+        report_dir / "briefing.html",
+    )
+    for n in NOTEBOOKS[:-1]:
+        write_html(
+            notebook_to_html(executed / f"{n}.ipynb", title=f"{title}: notebook {n}"),
+            report_dir / "notebooks" / f"{n}.html",
+        )
+    timings["html"] = round(time.perf_counter() - t, 2)
+    progress(f"[3/4] HTML rendered ({timings['html']} s)")
+    if "pdf" in P.formats:
+        t = time.perf_counter()
+        html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
+        timings["pdf"] = round(time.perf_counter() - t, 2)
+        progress(f"[3/4] PDF printed ({timings['pdf']} s)")
+
+    write_csv(table, report_dir / "coverage.csv")
+    timings["total"] = round(time.perf_counter() - t_start, 2)
+    return {
+        "parameters": P.as_dict(),
+        "changed_parameters": [{"name": n, "default": d, "value": v} for n, d, v in dest.changes],
+        "coverage": table.groupby(["body", "coverage"])
+        .size()
+        .rename("texts")
+        .reset_index()
+        .to_dict("records"),
+        "validation": validation_summary(paths, table),
+        "data_vintage": str(table["date"].max()),
+        "versions": _versions(),
+        "timings_s": timings,
+    }
+
+
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
     def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+        print(one_line(msg, 1000), file=sys.stderr, flush=True)
 
     run(
         paths,
@@ -361,6 +532,7 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
         jobs=args.jobs,
         progress=progress,
         refresh=args.refresh,
+        lock_wait=args.wait,
     )
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from traitlets.config import Config
 
 from unga_brief.errors import RenderError
 from unga_brief.paths import write_atomic
+from unga_brief.transaction import chromium_profile_prefix
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +237,8 @@ def html_to_pdf(
     os.close(fd)
     tmp_pdf = Path(tmp_name)
     tmp_pdf.unlink()  # Chromium creates it; an existing empty file would hide a failure
-    work = Path(tempfile.mkdtemp(prefix="unga-brief-chromium-"))
+    # The pid in the name lets the next run remove it if this process is killed.
+    work = Path(tempfile.mkdtemp(prefix=chromium_profile_prefix()))
     try:
         cmd = [
             exe,
@@ -269,6 +272,9 @@ def html_to_pdf(
                 raise RenderError(
                     f"Chromium timed out after {timeout:g} s printing {source.name} to PDF"
                 ) from None
+            except BaseException:  # SIGTERM, Ctrl-C: stop Chromium before its folder goes
+                _kill_group(proc)
+                raise
         stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
         if returncode != 0:
             raise RenderError(
@@ -279,12 +285,58 @@ def html_to_pdf(
             raise RenderError(
                 f"Chromium wrote no PDF for {source.name}: {_last_stderr_line(stderr)}"
             )
-        with open(tmp_pdf, "rb") as fh:
-            if fh.read(5) != b"%PDF-":
-                raise RenderError(f"Chromium wrote something that is not a PDF for {source.name}")
+        pages = check_pdf(tmp_pdf, name=f"the PDF of {source.name}")
         os.replace(tmp_pdf, target)
     finally:
         tmp_pdf.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
-    log.info("wrote %s (%d bytes)", target, target.stat().st_size)
+    log.info("wrote %s (%d bytes, %d pages)", target, target.stat().st_size, pages)
     return target
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def check_pdf(path: str | os.PathLike[str], *, name: str | None = None) -> int:
+    """Accept a PDF only when complete: ``%PDF-`` header, ``%%EOF`` trailer at the end, and at
+    least one page (counted by poppler's ``pdfinfo`` when installed, else from the page
+    objects). Return the page count; raise :class:`RenderError` naming ``name`` (default: the
+    file) otherwise."""
+    path = Path(path)
+    what = name or str(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(5)
+            fh.seek(max(0, size - 1024))
+            tail = fh.read()
+    except OSError as exc:
+        raise RenderError(f"{what}: cannot read ({exc.strerror})") from None
+    if head != b"%PDF-":
+        raise RenderError(f"{what}: not a PDF (no %PDF- header)")
+    if b"%%EOF" not in tail:
+        raise RenderError(f"{what}: incomplete PDF (no %%EOF trailer; disk full?)")
+    pages = _pdfinfo_pages(path)
+    if pages is None:
+        with open(path, "rb") as fh:
+            pages = len(_PAGE_OBJECT.findall(fh.read()))
+    if pages < 1:
+        raise RenderError(f"{what}: incomplete PDF (no page)")
+    return pages
+
+
+def _pdfinfo_pages(path: Path) -> int | None:
+    """Pages according to ``pdfinfo`` (0 when it cannot read the file); None without it."""
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, str(path)], capture_output=True, text=True, errors="replace", timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return 0
+    m = re.search(r"^Pages:\s+(\d+)", out.stdout, re.M)
+    return int(m.group(1)) if m else 0
