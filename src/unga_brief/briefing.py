@@ -27,32 +27,61 @@ def _e(s) -> str:
 
 
 def vintage(ctx) -> str:
-    """The date of the latest vote in the data."""
-    return pd.Timestamp(ctx.catalog["date"].max()).strftime("%d %B %Y").lstrip("0")
+    """The date of the latest vote in the window."""
+    from .findings import in_window
+
+    return pd.Timestamp(in_window(ctx)["date"].max()).strftime("%d %B %Y").lstrip("0")
 
 
 def title_block(ctx) -> str:
+    from .findings import in_window, parameter_differences
+
     p = ctx.params
+    w = in_window(ctx)
     date = p.report_date or vintage(ctx)
-    n_texts = len(ctx.catalog)
+    diffs = parameter_differences(ctx)
+    whatif = (
+        '<p class="whatif">What-if run: parameters that differ from params.yaml — '
+        + "; ".join(f"{_e(k)}: {_e(v)} (default {_e(d)})" for k, d, v in diffs)
+        + "</p>"
+        if diffs
+        else ""
+    )
     return (
         f'<header class="title-block"><h1>{_e(p.report_title)}</h1>'
         f'<p class="dek">UN General Assembly and Security Council roll calls on Ukraine and Gaza, '
-        f"{p.window[0]:%Y}\u2013{pd.Timestamp(ctx.catalog['date'].max()):%Y}: who abstains, on what, "
-        f"and where the United States stands.</p>"
-        f'<p class="meta">Briefing dated {_e(date)} · data as of the vote of {_e(vintage(ctx))} · '
-        f"{n_texts} voted texts · every figure computed from the roll calls in <code>data/</code></p></header>"
+        f"{pd.Timestamp(w['date'].min()):%Y}\u2013{pd.Timestamp(w['date'].max()):%Y}: who abstains, "
+        f"on what, and where the United States stands.</p>"
+        f'<p class="meta">Briefing dated {_e(date)} · latest vote in the data: {_e(vintage(ctx))} · '
+        f"{len(w):,} voted texts in the window {p.window[0]:%Y-%m-%d}\u2013{p.window[1]:%Y-%m-%d} · "
+        f"every figure computed from the UN roll calls</p>{whatif}</header>"
+    )
+
+
+def summary_block(ctx, found: dict) -> str:
+    """Page 1's summary: three to five computed sentences, led by the title's thesis."""
+    from .findings import summary
+
+    sentences = " ".join(_e(s) for s in summary(ctx, found))
+    return (
+        f'<section class="summary"><h2>Summary</h2><p>{sentences}</p>'
+        '<p class="order">Votes are given as Yes\u2013No\u2013Abstain.</p></section>'
     )
 
 
 def findings_list(findings: list[Finding]) -> str:
+    from .findings import CONFIDENCE_HELP
+
     items = "".join(
-        f'<li><span class="finding">{_e(f.headline or f.sentence)}</span>'
+        f'<li><span class="finding">{_e(f.page1)}</span>'
         + (f' <span class="firm">[{_e(f.firm_tag)}]</span>' if f.firm_tag else "")
         + "</li>"
         for f in findings
     )
-    return f'<section class="findings"><h2>Key findings</h2><ol>{items}</ol></section>'
+    return (
+        f'<section class="findings"><h2>Key findings</h2><ol>{items}</ol>'
+        f'<p class="confidence">{_e(CONFIDENCE_HELP)}</p></section>'
+    )
 
 
 def assumptions(root: Path) -> pd.DataFrame:
@@ -92,8 +121,10 @@ def firm_table(findings: list[Finding]) -> pd.DataFrame:
 
 
 def coverage_table(ctx) -> pd.DataFrame:
-    """Per text: official Y–N–A–X, coverage, basis mix (for the methodology page)."""
-    c = ctx.catalog.sort_values(["body", "topic", "date"])
+    """Per text in the window: official Y–N–A–X, coverage, basis mix (methodology page)."""
+    from .findings import in_window
+
+    c = in_window(ctx).sort_values(["body", "topic", "date"])
 
     def fmt(r):
         return "\u2013".join(

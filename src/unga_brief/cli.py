@@ -131,6 +131,24 @@ def with_pd_options(fn):
         fn()
 
 
+def _cmd_params(args: argparse.Namespace, paths: Paths) -> int:
+    from .errors import ParameterError
+    from .params import write_parameters_cells
+
+    changed = write_parameters_cells(paths, check=args.check)
+    if args.check and changed:
+        raise ParameterError(
+            f"parameters cells differ from params.yaml: {', '.join(changed)} "
+            "(run `unga-brief params` to regenerate them)"
+        )
+    print(
+        ("rewrote: " + ", ".join(changed))
+        if changed and not args.check
+        else "parameters cells match params.yaml"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="unga-brief", description=__doc__.splitlines()[0])
     p.add_argument("--root", help="project root (default: the folder holding data/)")
@@ -188,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("new")
     s.add_argument("--csv", help="also write the changes as CSV")
     s.set_defaults(func=_cmd_diff)
+    s = sub.add_parser(
+        "params", help="write (or --check) every notebook's parameters cell from params.yaml"
+    )
+    s.add_argument("--check", action="store_true", help="change nothing; exit 2 if any differs")
+    s.set_defaults(func=_cmd_params)
     try:
         from . import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
 

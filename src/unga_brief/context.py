@@ -1,10 +1,14 @@
 """What every notebook opens with: parameters resolved, data loaded once, outputs routed.
 
-``ctx = open_context(globals())`` reads the notebook's ``parameters`` cell (the names of
-DESIGN §5 plus ``output_dir``), validates them, loads the tidy votes, catalogue, members and
-groups, and gives ``ctx.show(chart, name)`` / ``ctx.table(df, name)`` that write the SVG/CSV
-files and display them. With ``output_dir = ""`` (an analyst in JupyterLab) outputs go to
-``build/interactive/`` and never touch the published ``report/`` or ``figures/``.
+``ctx = open_context(globals())`` merges the notebook's globals (its ``parameters`` cell, and
+what papermill injected) over ``params.yaml``, validates them, loads the frames
+(:func:`unga_brief.frames.load_frames`), and gives ``ctx.show(chart, name)`` /
+``ctx.table(df, name)`` that write the SVG/CSV files and display them. With ``output_dir = ""``
+(an analyst in JupyterLab) outputs go to ``build/interactive/`` and never touch the published
+``report/`` or ``figures/``.
+
+:meth:`Context.from_frames` builds a context from frames in memory (tests, hand-built worlds):
+the findings need nothing from disk.
 """
 
 from __future__ import annotations
@@ -16,11 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts
-from .catalog import load_catalog
-from .members import load_council, load_groups, load_members, load_tiles
-from .params import Params, from_notebook
+from .frames import load_frames
+from .members import load_tiles
+from .params import Params, notebook_values, resolve
 from .paths import Paths
-from .votes import tidy_votes
 
 
 @dataclass
@@ -37,6 +40,42 @@ class Context:
     shown: list[str] = field(default_factory=list)
     cache: dict = field(default_factory=dict, repr=False)
     interactive: bool = False  # run from JupyterLab (output_dir empty), not by `unga-brief run`
+    electorate_frame: pd.DataFrame | None = None
+    tiles_frame: pd.DataFrame | None = None
+    display: bool = True  # False: write files only (tests, in-process runs)
+    raw_params: dict = field(default_factory=dict)  # as given (notebook globals over params.yaml)
+
+    @classmethod
+    def from_frames(
+        cls,
+        params: Params,
+        *,
+        catalog: pd.DataFrame,
+        members: pd.DataFrame,
+        groups: pd.DataFrame,
+        council: pd.DataFrame,
+        votes: pd.DataFrame,
+        out_dir: Path | str,
+        electorate: pd.DataFrame | None = None,
+        tiles: pd.DataFrame | None = None,
+        paths: Paths | None = None,
+    ) -> Context:
+        """A context over frames in memory; outputs go under ``out_dir``; nothing displayed."""
+        base = Path(out_dir)
+        return cls(
+            paths=paths or Paths.default(root=base),
+            params=params,
+            catalog=catalog,
+            members=members,
+            groups=groups,
+            council=council,
+            votes=votes,
+            figures_dir=base / "figures",
+            tables_dir=base / "tables",
+            electorate_frame=electorate,
+            tiles_frame=tiles,
+            display=False,
+        )
 
     def cached(self, key, compute):
         """Compute once per context (the data and parameters of one notebook run)."""
@@ -47,26 +86,43 @@ class Context:
     @property
     def electorate(self) -> pd.DataFrame:
         """Who may vote on each text (every Member State; the Council of the year)."""
+        if self.electorate_frame is not None:
+            return self.electorate_frame
         from .measures import electorate
 
         return self.cached(
             "electorate", lambda: electorate(self.catalog, self.members, self.council)
         )
 
+    def ballots(self, firm_only: bool = False) -> pd.DataFrame:
+        """The ballots frame (:func:`unga_brief.measures.ballots`) of this run, computed once;
+        every measure accepts it in place of the votes."""
+        from .measures import ballots
+
+        return self.cached(
+            ("ballots", firm_only),
+            lambda: ballots(self.votes, electorate=self.electorate, firm_only=firm_only),
+        )
+
     @property
     def tiles(self) -> pd.DataFrame:
-        return load_tiles(self.paths)
+        if self.tiles_frame is not None:
+            return self.tiles_frame
+        return self.cached("tiles", lambda: load_tiles(self.paths))
 
-    def show(self, chart: charts.Chart, name: str):
-        """Save the chart (SVG + CSV) and display it as an HTML figure with alt text."""
-        from IPython.display import HTML, display
-
+    def show(self, chart: charts.Chart | None, name: str):
+        """Save the chart (SVG + CSV) and display it as an HTML figure with alt text (a
+        finding left out has no chart: nothing is shown)."""
+        if chart is None:
+            return
         figure = charts.save(chart, name, self.figures_dir)
         self.shown.append(name)
-        display(HTML(figure))
+        self.html(figure)
 
     def html(self, markup: str) -> None:
         """Display an HTML block (built by the package, escaped there)."""
+        if not self.display:
+            return
         from IPython.display import HTML, display
 
         display(HTML(markup))
@@ -78,8 +134,6 @@ class Context:
 
     def table(self, df: pd.DataFrame, name: str, caption: str = "", *, max_rows: int | None = None):
         """Save ``df`` as CSV under the tables folder and display it (no index)."""
-        from IPython.display import HTML, display
-
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         df.to_csv(self.tables_dir / f"{name}.csv", index=False, lineterminator="\n")
         shown = df if max_rows is None else df.head(max_rows)
@@ -96,13 +150,16 @@ class Context:
                 f'<p class="more">{len(df) - max_rows} more rows in tables/{html.escape(name)}.csv</p>'
             )
         )
-        display(HTML(body + more))
+        self.html(body + more)
 
 
 def open_context(namespace: dict, paths: Paths | None = None) -> Context:
-    """Resolve the notebook's parameters and load the data (raises ParameterError/DataError)."""
+    """Resolve the notebook's parameters (its globals over params.yaml) and load the data
+    (raises ParameterError/DataError)."""
     paths = paths or Paths.default()
-    params = from_notebook(namespace, paths)
+    frames = load_frames(paths)
+    raw = notebook_values(namespace, paths)
+    params = resolve(raw, frames.catalog, frames.members, frames.groups)
     out = namespace.get("output_dir") or ""
     if out:
         base = Path(out)
@@ -111,17 +168,17 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
         base = paths.build / "interactive"
         figures_dir, tables_dir = base / "figures", base / "tables"
     charts.setup_style()
-    catalog = load_catalog(paths)
-    members = load_members(paths)
     return Context(
         interactive=not out,
         paths=paths,
         params=params,
-        catalog=catalog,
-        members=members,
-        groups=load_groups(paths),
-        council=load_council(paths),
-        votes=tidy_votes(paths, catalog=catalog, members=members),
+        catalog=frames.catalog,
+        members=frames.members,
+        groups=frames.groups,
+        council=frames.council,
+        votes=frames.votes,
+        electorate_frame=frames.electorate,
+        raw_params=raw,
         figures_dir=figures_dir,
         tables_dir=tables_dir,
     )

@@ -28,34 +28,16 @@ import pandas as pd
 
 from .errors import DataError, ParameterError, UnknownText
 from .paths import Paths
-from .votes import TEXT_COLUMNS
-
-LETTERS = "YNAX"
-VOTE_WORDS = {"Y": "Yes", "N": "No", "A": "Abstain", "X": "Non-voting"}
-#: Scores of the agreement index (DESIGN §4). Non-voting has no score.
-VOTE_SCORE = {"Y": 1.0, "A": 0.5, "N": 0.0}
-FIRM_BASES = ("record", "list")
-#: Blocs shown by default (DESIGN §5; CELAC is in the reference but not shown by default;
-#: Saudi Arabia's unclear BRICS status is its own group, not BRICS).
-DEFAULT_BLOCS = (
-    "EU",
-    "NATO",
-    "G7",
-    "G20",
-    "BRICS",
-    "OIC",
-    "AU",
-    "ASEAN",
-    "ARAB_LEAGUE",
-    "NAM",
-    "GCC",
+from .vocab import (
+    COINCIDENCE_METHODS,
+    FIRM_BASES,
+    SET_KINDS,
+    TOPICS,
+    VOTE_CODES,
+    VOTE_SCORE,
+    VOTE_WORDS,
 )
-#: The State Department methods, in the order they were used.
-COINCIDENCE_METHODS = ("votes_only", "state_2017", "state_2021")
-#: Bloc figures start here: memberships before 2022 are not dated in the reference (DESIGN §4).
-BLOC_START = pd.Timestamp("2022-01-01")
-EMERGENCY_SERIES = {"ukraine": "es11", "gaza": "es10"}
-TOPICS = ("ukraine", "gaza")
+from .votes import TEXT_COLUMNS
 
 _TEXT_COLUMNS = ["text_id", *TEXT_COLUMNS[1:]]  # as tidy_votes names them
 _MEMBER_COLUMNS = ["un_name", "display_name", "un_regional_group", "group_short"]
@@ -107,12 +89,17 @@ def pair_tally(a: Iterable, b: Iterable) -> Tally:
     """Compare two aligned sequences of votes (Y, N, A, X; None/NA = unknown)."""
     counts = dict.fromkeys(Tally._fields, 0)
     for x, y in zip(_as_list(a), _as_list(b), strict=True):
-        counts[_pair_outcome(x, y)] += 1
+        counts[pair_outcome(x, y)] += 1
     return Tally(**counts)
 
 
-def _pair_outcome(x, y) -> str:
-    if not isinstance(x, str) or not isinstance(y, str) or x not in LETTERS or y not in LETTERS:
+def pair_outcome(x, y) -> str:
+    if (
+        not isinstance(x, str)
+        or not isinstance(y, str)
+        or x not in VOTE_CODES
+        or y not in VOTE_CODES
+    ):
         return "unknown"
     if x == "X" or y == "X":
         other = y if x == "X" else x
@@ -134,7 +121,7 @@ def coincidence_from_counts(same: int, opposite: int, partial: int = 0) -> float
     return (same + 0.5 * partial) / n if n else float("nan")
 
 
-def _method_counts(t: Tally, method: str) -> dict:
+def method_counts(t: Tally, method: str) -> dict:
     if method == "votes_only":
         same, opposite, partial = t.identical, t.opposite, 0
         excluded = t.both_abstain + t.partial + t.absent_vs_vote + t.absent_vs_abstain
@@ -166,7 +153,7 @@ def coincidence_votes_only(a: Iterable, b: Iterable) -> pd.Series:
     or No votes divided by identical plus opposite votes. Any text where either state
     abstained or did not vote is excluded. A text where either state's vote is unknown is
     left out. The figure is shown with its n, the number of texts counted."""
-    return pd.Series(_method_counts(pair_tally(a, b), "votes_only"))
+    return pd.Series(method_counts(pair_tally(a, b), "votes_only"))
 
 
 def coincidence_2017(a: Iterable, b: Iterable) -> pd.Series:
@@ -175,7 +162,7 @@ def coincidence_2017(a: Iterable, b: Iterable) -> pd.Series:
     abstained; partial means exactly one of the two abstained while the other voted Yes or
     No. Texts where either state did not vote are excluded. A text where either state's vote
     is unknown is left out. The figure is shown with its n, the number of texts counted."""
-    return pd.Series(_method_counts(pair_tally(a, b), "state_2017"))
+    return pd.Series(method_counts(pair_tally(a, b), "state_2017"))
 
 
 def coincidence_2021(a: Iterable, b: Iterable) -> pd.Series:
@@ -184,7 +171,7 @@ def coincidence_2021(a: Iterable, b: Iterable) -> pd.Series:
     abstention or another non-vote), and the total is divided by all texts on which both
     states' votes are known. A text where either state's vote is unknown is left out. The
     figure is shown with its n, the number of texts counted."""
-    return pd.Series(_method_counts(pair_tally(a, b), "state_2021"))
+    return pd.Series(method_counts(pair_tally(a, b), "state_2021"))
 
 
 COINCIDENCE_FUNCTIONS = {
@@ -351,8 +338,9 @@ def bloc_membership(
     groups: pd.DataFrame, texts: pd.DataFrame, blocs: Sequence[str]
 ) -> pd.DataFrame:
     """``text_id, group, iso3``: who belongs to each bloc on each text's date (``texts`` has
-    ``text_id`` or ``id``, and ``date``). Same rule as :func:`unga_brief.members.members_on`,
-    vectorised."""
+    ``text_id`` or ``id``, and ``date``), vectorised. A membership counts from its ``since`` to
+    its ``until`` (either blank = open). Where ``groups`` carries ``dated_from`` (the day from
+    which the reference dates memberships), texts before it get no bloc rows (DESIGN §4)."""
     blocs = list(blocs)
     unknown = sorted(set(blocs) - set(groups["group"]))
     if unknown:
@@ -361,13 +349,16 @@ def bloc_membership(
         )
     t = texts.rename(columns={"id": "text_id"})[["text_id", "date"]].drop_duplicates("text_id")
     t = t.assign(_d=pd.to_datetime(t["date"]).dt.strftime("%Y-%m-%d"))
-    g = groups[groups["group"].isin(blocs)][["group", "iso3", "since", "until"]].copy()
-    for c in ("since", "until"):
+    cols = ["group", "iso3", "since", "until"] + (["dated_from"] if "dated_from" in groups else [])
+    g = groups[groups["group"].isin(blocs)][cols].copy()
+    for c in cols[2:]:
         g[c] = g[c].fillna("").astype(str)
     m = t.merge(g, how="cross")
     ok = ((m["since"] == "") | (m["since"] <= m["_d"])) & (
         (m["until"] == "") | (m["until"] >= m["_d"])
     )
+    if "dated_from" in m:
+        ok &= (m["dated_from"] == "") | (m["dated_from"] <= m["_d"])
     return (
         m.loc[ok, ["text_id", "group", "iso3"]]
         .drop_duplicates()
@@ -375,13 +366,21 @@ def bloc_membership(
     )
 
 
+def undated_texts(groups: pd.DataFrame | None, texts: pd.DataFrame) -> list[str]:
+    """The texts dated before the reference dates group memberships (no bloc figures)."""
+    if groups is None or "dated_from" not in groups or groups.empty:
+        return []
+    start = pd.Timestamp(str(groups["dated_from"].iloc[0]))
+    t = texts.rename(columns={"id": "text_id"}).drop_duplicates("text_id")
+    return sorted(t.loc[pd.to_datetime(t["date"]) < start, "text_id"])
+
+
 def scope_membership(
     ballots_frame: pd.DataFrame, groups: pd.DataFrame | None, blocs: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """``text_id, scope_type, scope, iso3``: all states, each UN regional group, and each bloc
-    (membership on the text's date; no bloc rows before 2022, DESIGN §4) among those entitled
-    to vote on the text. ``blocs=None`` takes the default blocs present in ``groups``; a bloc
-    named explicitly must exist."""
+    (membership on the text's date; see :func:`bloc_membership`) among those entitled to vote
+    on the text. ``blocs=None`` takes every group in ``groups``."""
     b = ballots_frame[["text_id", "iso3", "group_short", "date"]]
     parts = [
         b.assign(scope_type="all", scope="All members")[["text_id", "scope_type", "scope", "iso3"]],
@@ -390,10 +389,9 @@ def scope_membership(
         ],
     ]
     if groups is not None and blocs is None:
-        blocs = [g for g in DEFAULT_BLOCS if g in set(groups["group"])]
+        blocs = sorted(set(groups["group"]))
     if groups is not None and len(blocs):
         texts = b.drop_duplicates("text_id")
-        texts = texts[texts["date"] >= BLOC_START]
         bm = bloc_membership(groups, texts, blocs)
         bm = bm.merge(b[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
         parts.append(
@@ -411,11 +409,11 @@ def scope_membership(
 
 def _expand(lists: set[str]) -> set[str]:
     """Three complete lists make the fourth complete too (every state left has that vote)."""
-    return set(LETTERS) if len(lists) >= 3 else lists
+    return set(VOTE_CODES) if len(lists) >= 3 else lists
 
 
 def _lists_str(lists: Iterable[str]) -> str:
-    return "".join(c for c in LETTERS if c in set(lists))
+    return "".join(c for c in VOTE_CODES if c in set(lists))
 
 
 def ballots(
@@ -430,7 +428,16 @@ def ballots(
     ``known_lists`` (the lists complete in this frame, after ``firm_only``), ``source`` and the
     member columns. ``electorate`` (``text_id, iso3``) defaults to
     :func:`electorate_from_votes`.
+
+    A frame that already is a ballots frame (:func:`is_ballots`) is returned as it is, so that
+    a run computes it once and hands it to every measure (``votes=`` accepts either).
     """
+    if is_ballots(votes):
+        if bool(votes["firm_only"].iloc[0]) != firm_only:
+            raise ParameterError(
+                f"a ballots frame built with firm_only={not firm_only} was passed for firm_only={firm_only}"
+            )
+        return votes
     _require(votes, ["text_id", "iso3", "vote", "basis"] + _TEXT_COLUMNS[1:])
     texts = votes.drop_duplicates("text_id")[_TEXT_COLUMNS].reset_index(drop=True)
     el = electorate_from_votes(votes) if electorate is None else electorate
@@ -439,8 +446,8 @@ def ballots(
     ]
     complete = {}
     for t in texts.itertuples(index=False):
-        cl = set(LETTERS) if str(t.coverage) == "full" else set(str(t.complete_lists or ""))
-        complete[t.text_id] = cl & set(LETTERS)
+        cl = set(VOTE_CODES) if str(t.coverage) == "full" else set(str(t.complete_lists or ""))
+        complete[t.text_id] = cl & set(VOTE_CODES)
     rows = votes.assign(vote=votes["vote"].astype(str), basis=votes["basis"].astype(str))
     dropped = pd.Series(0, index=texts["text_id"], name="firm_dropped")
     if firm_only:
@@ -474,7 +481,7 @@ def ballots(
     )
     missing = grid["vote"].isna()
     possible = grid["text_id"].map(
-        {k: "".join(c for c in LETTERS if c not in v) for k, v in complete.items()}
+        {k: "".join(c for c in VOTE_CODES if c not in v) for k, v in complete.items()}
     )
     if (missing & (possible == "")).any():
         r = grid[missing & (possible == "")].iloc[0]
@@ -488,9 +495,14 @@ def ballots(
     out = grid.merge(texts, on="text_id", how="left")
     attrs = _member_lookup(votes, el)
     out = out.merge(attrs, on="iso3", how="left")
-    out["vote"] = pd.Categorical(out["vote"], categories=list(LETTERS))
+    out["vote"] = pd.Categorical(out["vote"], categories=list(VOTE_CODES))
     out["firm_only"] = firm_only
     return out.sort_values(["date", "text_id", "iso3"], ignore_index=True)
+
+
+def is_ballots(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is a :func:`ballots` frame (rather than tidy votes)."""
+    return "known_lists" in frame.columns and "firm_only" in frame.columns and len(frame) > 0
 
 
 def _member_lookup(votes: pd.DataFrame, el: pd.DataFrame) -> pd.DataFrame:
@@ -550,7 +562,7 @@ def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
 def _status_phrase(r: dict) -> str:
     bits = []
     kl = r["known_lists"]
-    if kl == LETTERS and r["unknown"] == 0:
+    if kl == VOTE_CODES and r["unknown"] == 0:
         bits.append("full")
     else:
         lists = ", ".join(VOTE_WORDS[c] for c in kl)
@@ -584,7 +596,7 @@ def coverage_note(
     partial = [
         st.loc[t, "status"]
         for t in used
-        if t in st.index and (st.loc[t, "known_lists"] != LETTERS or st.loc[t, "unknown"] > 0)
+        if t in st.index and (st.loc[t, "known_lists"] != VOTE_CODES or st.loc[t, "unknown"] > 0)
     ]
     parts = []
     if partial:
@@ -611,24 +623,16 @@ def coverage_note(
 # =============================================================================================
 
 
-def default_texts(
-    votes_or_catalog: pd.DataFrame, topic: str, *, emergency_only: bool = False, body: str = "GA"
-) -> list[str]:
-    """The default texts of a topic (DESIGN §5): the GA resolutions and decisions of the topic
-    from 2022 on; with ``emergency_only`` only the emergency-session series (ES-11 for
-    Ukraine, ES-10 for Gaza). Ordered by date, then symbol."""
-    if topic not in TOPICS:
+def topic_texts(votes_or_catalog: pd.DataFrame, topic: str | None = None) -> list[str]:
+    """Every GA resolution and decision of a topic (both topics with ``topic=None``) held in
+    the frame, ordered by date then symbol. The briefing's default sets are chosen from the
+    catalogue by :func:`unga_brief.params.default_texts`; this is the frame-level default."""
+    if topic is not None and topic not in TOPICS:
         raise ParameterError(f"unknown topic {topic!r}; known: {', '.join(TOPICS)}")
     t = _texts_frame(votes_or_catalog)
-    ok = (
-        (t["topic"].astype(str) == topic)
-        & (t["body"].astype(str) == body)
-        & t["kind"].astype(str).isin(["resolution", "decision"])
-        & (t["date"] >= BLOC_START)
-    )
-    if emergency_only:
-        ok &= t["series"].astype(str) == EMERGENCY_SERIES[topic]
-    return _order(t[ok])["text_id"].tolist()
+    ok = (t["body"].astype(str) == "GA") & t["kind"].astype(str).isin(SET_KINDS)
+    ok &= t["topic"].astype(str).isin([topic] if topic else TOPICS)
+    return order_texts(t[ok])["text_id"].tolist()
 
 
 def select_texts(
@@ -637,20 +641,16 @@ def select_texts(
     *,
     topic: str | None = None,
     window: tuple | None = None,
-    emergency_only: bool = False,
     catalog: pd.DataFrame | None = None,
     what: str = "texts",
 ) -> list[str]:
-    """Check and order a list of text ids (default: :func:`default_texts` of ``topic``), keep
+    """Check and order a list of text ids (default: :func:`topic_texts` of ``topic``), keep
     those dated inside ``window`` (``(start, end)``, inclusive, either may be None). Unknown
     ids raise ``UnknownText``; an empty result raises ``ParameterError``."""
     t = _texts_frame(votes_or_catalog)
     known = set(t["text_id"]) | (set(catalog["id"]) if catalog is not None else set())
     if texts is None:
-        if topic is None:
-            ids = _order(t)["text_id"].tolist()
-        else:
-            ids = default_texts(t, topic, emergency_only=emergency_only)
+        ids = order_texts(t)["text_id"].tolist() if topic is None else topic_texts(t, topic)
     else:
         ids = list(dict.fromkeys(texts))
         unknown = [i for i in ids if i not in known]
@@ -685,7 +685,7 @@ def _natural(name: str) -> tuple:
     )
 
 
-def _order(texts: pd.DataFrame) -> pd.DataFrame:
+def order_texts(texts: pd.DataFrame) -> pd.DataFrame:
     """Texts ordered by date, then by symbol (natural order; the label where no symbol)."""
     recs = texts.to_dict("records")
     idx = sorted(
@@ -727,10 +727,10 @@ def group_counts(
         .groupby(keys + ["vote"], observed=True, sort=False)
         .size()
         .unstack("vote")
-        .reindex(columns=list(LETTERS))
+        .reindex(columns=list(VOTE_CODES))
     )
     out = size.join(counts, how="left").reset_index()
-    for c in LETTERS:
+    for c in VOTE_CODES:
         vals = out[c].fillna(0).astype("Int64")
         out[c] = vals.where(out["known_lists"].str.contains(c), pd.NA)
     return out
@@ -761,7 +761,7 @@ def group_abstention_rates(
     ids = select_texts(b, texts, topic=topic)
     b = b[b["text_id"].isin(ids)]
     st = text_status(b)
-    answerable = set(st.loc[st["known_lists"] == LETTERS, "text_id"])
+    answerable = set(st.loc[st["known_lists"] == VOTE_CODES, "text_id"])
     left = {
         t: f"{_why_not(st, t)}, so abstentions by group are unknown"
         for t in ids
@@ -877,8 +877,8 @@ def country_profiles(
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each state's votes on the Ukraine texts and on the Gaza texts (default: the
-    emergency-session series, ES-11 and ES-10).
+    """Each state's votes on the Ukraine texts and on the Gaza texts (default: every GA
+    resolution and decision of each topic in the frame, :func:`topic_texts`).
 
     One row per (state, topic): ``iso3, display_name, group_short, topic, texts, known,
     unknown, Y, N, A, X, present`` (Y + N + A), ``rate_Y, rate_N, rate_A`` (÷ present),
@@ -887,9 +887,7 @@ def country_profiles(
     b_all = ballots(votes, electorate=electorate, firm_only=firm_only)
     out = []
     for topic, sel in (("ukraine", ukraine_texts), ("gaza", gaza_texts)):
-        ids = select_texts(
-            b_all, sel, topic=topic, window=window, emergency_only=True, what=f"{topic} texts"
-        )
+        ids = select_texts(b_all, sel, topic=topic, window=window, what=f"{topic} texts")
         b = b_all[b_all["text_id"].isin(ids)]
         st = text_status(b)
         note = coverage_note(st, ids, firm_only=firm_only)
@@ -898,7 +896,7 @@ def country_profiles(
             .groupby(["iso3", "vote"], observed=False)
             .size()
             .unstack("vote")
-            .reindex(columns=list(LETTERS), fill_value=0)
+            .reindex(columns=list(VOTE_CODES), fill_value=0)
         )
         base = b.groupby("iso3").agg(
             display_name=("display_name", "first"),
@@ -906,10 +904,10 @@ def country_profiles(
             texts=("text_id", "nunique"),
             unknown=("vote", lambda s: int(s.isna().sum())),
         )
-        p = base.join(counts, how="left").fillna({c: 0 for c in LETTERS}).reset_index()
-        for c in LETTERS:
+        p = base.join(counts, how="left").fillna({c: 0 for c in VOTE_CODES}).reset_index()
+        for c in VOTE_CODES:
             p[c] = p[c].astype(int)
-        p["known"] = p[list(LETTERS)].sum(axis=1)
+        p["known"] = p[list(VOTE_CODES)].sum(axis=1)
         p["present"] = p["Y"] + p["N"] + p["A"]
         for c in "YNA":
             p[f"rate_{c}"] = p[c] / p["present"].where(p["present"] > 0)
@@ -1011,7 +1009,7 @@ def hedgers(profiles: pd.DataFrame) -> pd.DataFrame:
 def switches(
     votes: pd.DataFrame,
     *,
-    series: Sequence[str] | None = ("es11", "es10"),
+    series: Sequence[str] | None = None,
     texts: Sequence[str] | None = None,
     window: tuple | None = None,
     firm_only: bool = False,
@@ -1019,7 +1017,7 @@ def switches(
 ) -> pd.DataFrame:
     """Every switch (:func:`switch_kind`) between successive texts of a series.
 
-    Texts: those of ``series`` (default the emergency sessions), narrowed to ``texts`` and to
+    Texts: those of ``series`` (default: every series), narrowed to ``texts`` and to
     ``window`` (``(start, end)``, inclusive) if given; within a series they are ordered by date, then symbol. Columns: ``series,
     from_text, to_text, from_name, to_name, from_date, to_date, iso3, display_name,
     group_short, from_vote, to_vote, change`` (e.g. "Y→A"), ``kind``, ``coverage_note`` (which
@@ -1040,8 +1038,8 @@ def switches(
     out, notes = [], []
     v = b.pivot(index="iso3", columns="text_id", values="vote")
     attrs = b.drop_duplicates("iso3").set_index("iso3")[["display_name", "group_short"]]
-    for s, ts in _order(t).groupby(t["series"].astype(str), sort=True):
-        ts = _order(ts)
+    for s, ts in order_texts(t).groupby(t["series"].astype(str), sort=True):
+        ts = order_texts(ts)
         ids = ts["text_id"].tolist()
         dates = dict(zip(ts["text_id"], ts["date"], strict=True))
         for prev, cur in zip(ids, ids[1:], strict=False):
@@ -1139,16 +1137,10 @@ class AnalysisInputs:
 
 
 def load_inputs(paths: Paths | None = None) -> AnalysisInputs:
-    """Read the tidy votes, the catalogue, the dated groups and the electorate from ``paths``."""
-    from .catalog import load_catalog
-    from .members import load_council, load_groups, load_members
-    from .votes import tidy_votes
+    """The frames of :func:`unga_brief.frames.load_frames` that the measures need."""
+    from .frames import load_frames
 
-    paths = paths or Paths.default()
-    cat = load_catalog(paths)
+    f = load_frames(paths or Paths.default())
     return AnalysisInputs(
-        votes=tidy_votes(paths, catalog=cat),
-        catalog=cat,
-        groups=load_groups(paths),
-        electorate=electorate(cat, load_members(paths), load_council(paths)),
+        votes=f.votes, catalog=f.catalog, groups=f.groups, electorate=f.electorate
     )

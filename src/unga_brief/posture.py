@@ -22,27 +22,24 @@ import pandas as pd
 
 from .errors import ParameterError, UnknownCountry, UnknownText
 from .measures import (
-    BLOC_START,
-    COINCIDENCE_METHODS,
-    LETTERS,
-    VOTE_SCORE,
-    VOTE_WORDS,
     Tally,
-    _method_counts,
-    _order,
-    _pair_outcome,
     ballots,
     bloc_membership,
     coincidence_2017,
     coincidence_2021,
     coincidence_votes_only,
     coverage_note,
-    default_texts,
+    method_counts,
+    order_texts,
+    pair_outcome,
     select_texts,
     text_name,
     text_status,
+    topic_texts,
+    undated_texts,
     us_isolation_count,
 )
+from .vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, VOTE_CODES, VOTE_SCORE, VOTE_WORDS
 
 __all__ = [
     "us_votes",
@@ -57,14 +54,6 @@ __all__ = [
 ]
 
 US = "USA"
-_OFFICIAL = {
-    "Y": "official_yes",
-    "N": "official_no",
-    "A": "official_abstain",
-    "X": "official_non_voting",
-}
-AMENDMENT_2026 = "ga-amend-2026-02-24-usa"
-DEFAULT_PARTNERS = ("EU", "G7", "NATO", "RUS", "CHN")
 _INFO = ["text_id", "name", "date", "body", "kind", "topic", "series", "short_title"]
 
 
@@ -87,13 +76,6 @@ def _info(b: pd.DataFrame, st: pd.DataFrame) -> pd.DataFrame:
     for c in ("body", "kind", "topic", "series", "coverage"):
         t[c] = t[c].astype(str)
     return t
-
-
-def _default_ga_texts(b: pd.DataFrame) -> list[str]:
-    """The GA resolutions and decisions of both topics from 2022 on, ordered by date."""
-    ids = set(default_texts(b, "ukraine") + default_texts(b, "gaza"))
-    t = _order(b.drop_duplicates("text_id"))
-    return [i for i in t["text_id"] if i in ids]
 
 
 def us_votes(
@@ -131,7 +113,7 @@ def us_votes(
     vb = out["vetoed_by"].fillna("").astype(str)
     out["us_veto"] = vb.str.split().apply(lambda s: US in s)
     out["vetoed"] = vb.str.strip() != ""
-    out["us_vote"] = pd.Categorical(out["us_vote"], categories=list(LETTERS))
+    out["us_vote"] = pd.Categorical(out["us_vote"], categories=list(VOTE_CODES))
     cols = _INFO + [
         "us_vote",
         "basis",
@@ -142,7 +124,7 @@ def us_votes(
         "coverage",
         "coverage_note",
     ]
-    return _order(out)[cols].reset_index(drop=True)
+    return order_texts(out)[cols].reset_index(drop=True)
 
 
 def us_isolation(
@@ -181,8 +163,12 @@ def us_isolation(
         at_least = us_isolation_count(v, others["vote"])
         exact = v in info.loc[tid, "known_lists"]
         same, source, note = (at_least if exact else pd.NA), "country rows", info.loc[tid, "status"]
-        if not exact and official is not None and pd.notna(official.loc[tid, _OFFICIAL[v]]):
-            same, exact, source = int(official.loc[tid, _OFFICIAL[v]]) - 1, True, "official totals"
+        if not exact and official is not None and pd.notna(official.loc[tid, OFFICIAL_COLUMNS[v]]):
+            same, exact, source = (
+                int(official.loc[tid, OFFICIAL_COLUMNS[v]]) - 1,
+                True,
+                "official totals",
+            )
             note += f"; the count is the official {VOTE_WORDS[v]} total minus the US"
         elif not exact:
             note += "; only a lower bound is known (the list of the US vote is incomplete)"
@@ -220,7 +206,7 @@ def us_isolation(
         "share_same",
         "coverage_note",
     ]
-    return _order(out)[cols].reset_index(drop=True)
+    return order_texts(out)[cols].reset_index(drop=True)
 
 
 def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -233,7 +219,7 @@ def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     p = b[b["iso3"] != US].merge(us, on="text_id", how="inner")
     p["year"] = p["date"].dt.year
     p["outcome"] = [
-        _pair_outcome(None if pd.isna(x) else str(x), None if pd.isna(y) else str(y))
+        pair_outcome(None if pd.isna(x) else str(x), None if pd.isna(y) else str(y))
         for x, y in zip(p["vote"], p["us_vote"], strict=True)
     ]
     return p
@@ -287,7 +273,7 @@ def coincidence_with_us(
         )
     keys = _by_keys(by)
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    ids = select_texts(b, texts if texts is not None else _default_ga_texts(b), window=window)
+    ids = select_texts(b, texts if texts is not None else topic_texts(b), window=window)
     p = _pairs_with_us(b, ids)
     p["topic"] = p["topic"].astype(str)
     tally = (
@@ -309,7 +295,7 @@ def coincidence_with_us(
                 {
                     "iso3": idx[0],
                     **dict(zip(keys, idx[1:], strict=True)),
-                    **_method_counts(t, m),
+                    **method_counts(t, m),
                     "coverage_note": notes[tuple(idx[1:])],
                 }
             )
@@ -336,7 +322,7 @@ def agreement_with_us(
     votes: pd.DataFrame,
     groups: pd.DataFrame | None = None,
     *,
-    partners: Sequence[str] = DEFAULT_PARTNERS,
+    partners: Sequence[str],
     by: Sequence[str] = ("topic", "year"),
     texts: Sequence[str] | None = None,
     window: tuple | None = None,
@@ -356,7 +342,7 @@ def agreement_with_us(
     """
     keys = _by_keys(by)
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    ids = select_texts(b, texts if texts is not None else _default_ga_texts(b), window=window)
+    ids = select_texts(b, texts if texts is not None else topic_texts(b), window=window)
     p = _pairs_with_us(b, ids)
     p["topic"] = p["topic"].astype(str)
     group_names = set(groups["group"]) if groups is not None else set()
@@ -366,8 +352,8 @@ def agreement_with_us(
     for partner in partners:
         if partner in group_names:
             t = p.drop_duplicates("text_id")
-            early = sorted(set(t.loc[t["date"] < BLOC_START, "text_id"]))
-            bm = bloc_membership(groups, t[t["date"] >= BLOC_START], [partner])
+            early = undated_texts(groups, t)
+            bm = bloc_membership(groups, t, [partner])
             q = p.merge(bm[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
             kind = "group"
         elif partner in states:
@@ -388,7 +374,7 @@ def agreement_with_us(
             note = notes.get(key, "")
             if early:
                 note += (
-                    f" Texts before 2022 left out for groups (memberships not dated): {len(early)}."
+                    f" Texts before group memberships are dated left out for groups: {len(early)}."
                 )
             out.append(
                 {
@@ -478,19 +464,19 @@ def us_with_russia(
         "compared",
         "coverage_note",
     ]
-    return _order(out)[cols].reset_index(drop=True)
+    return order_texts(out)[cols].reset_index(drop=True)
 
 
 def amendment_positions(
     votes: pd.DataFrame,
-    text_id: str = AMENDMENT_2026,
+    text_id: str,
     catalog: pd.DataFrame | None = None,
     *,
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The states whose vote on a text is known, from the rows (default: the 2026 US amendment
-    to strike the territorial-integrity paragraphs), Yes first; ``backed`` marks a Yes.
+    """The states whose vote on a text (e.g. an amendment) is known, from the rows, Yes
+    first; ``backed`` marks a Yes.
 
     Columns: ``text_id, name, iso3, display_name, group_short, vote, backed, basis, source,
     official`` (the official count of that vote, with a ``catalog``), ``coverage_note`` (how
@@ -511,17 +497,10 @@ def amendment_positions(
     official = {}
     if catalog is not None:
         r = catalog.set_index("id").loc[text_id]
-        official = {
-            c: r[f]
-            for c, f in zip(
-                LETTERS,
-                ("official_yes", "official_no", "official_abstain", "official_non_voting"),
-                strict=True,
-            )
-        }
+        official = {c: r[f] for c, f in OFFICIAL_COLUMNS.items()}
     k["official"] = k["vote"].map(official).astype("Int64") if official else pd.NA
     parts = []
-    for c, w in zip(LETTERS, ("Yes", "No", "Abstain", "Non-voting"), strict=True):
+    for c, w in VOTE_WORDS.items():
         tot = official.get(c)
         parts.append(
             f"{w}: {int(named.get(c, 0))} named"
@@ -532,7 +511,7 @@ def amendment_positions(
         + ", ".join(parts)
         + (". Firm votes only (record + list)." if firm_only else ".")
     )
-    k["_o"] = k["vote"].map({c: i for i, c in enumerate(LETTERS)})
+    k["_o"] = k["vote"].map({c: i for i, c in enumerate(VOTE_CODES)})
     cols = [
         "text_id",
         "name",
@@ -560,4 +539,4 @@ def us_record(
     how many other states voted as it did, and whether that count is exact."""
     us = us_votes(votes, catalog, firm_only=firm_only, electorate=electorate)
     iso = us_isolation(votes, catalog, firm_only=firm_only, electorate=electorate)
-    return us.merge(iso[["text_id", "same_as_us", "exact"]], on="text_id", how="left")
+    return us.merge(iso[["text_id", "others", "same_as_us", "exact"]], on="text_id", how="left")

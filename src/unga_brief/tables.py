@@ -19,21 +19,15 @@ import pandas as pd
 
 from .errors import ParameterError
 from .measures import (
-    LETTERS,
-    _order,
     ballots,
     group_counts,
+    order_texts,
     select_texts,
     text_name,
     text_status,
 )
+from .vocab import OFFICIAL_COLUMNS, VOTE_CODES
 
-_OFFICIAL = {
-    "Y": "official_yes",
-    "N": "official_no",
-    "A": "official_abstain",
-    "X": "official_non_voting",
-}
 _TEXT_INFO = ["text_id", "name", "date", "body", "kind", "topic", "series", "short_title"]
 
 
@@ -101,21 +95,21 @@ def vote_counts(
             gc = pd.concat([gc, totals], ignore_index=True)
         off = cat.set_index("text_id")
         is_all = gc["scope_type"] == "all"
-        for c in LETTERS:
+        for c in VOTE_CODES:
             gc[c] = gc[c].astype("Int64")
             gc.loc[is_all, c] = (
-                gc.loc[is_all, "text_id"].map(off[_OFFICIAL[c]]).astype("Int64").to_numpy()
+                gc.loc[is_all, "text_id"].map(off[OFFICIAL_COLUMNS[c]]).astype("Int64").to_numpy()
             )
         gc.loc[is_all, "members"] = (
             gc.loc[is_all, "text_id"].map(off["members"]).astype("Int64").to_numpy()
         )
         gc.loc[is_all, "count_source"] = "official totals"
         gc.loc[is_all, "known_lists"] = [
-            "".join(c for c in LETTERS if pd.notna(off.loc[t, _OFFICIAL[c]]))
+            "".join(c for c in VOTE_CODES if pd.notna(off.loc[t, OFFICIAL_COLUMNS[c]]))
             for t in gc.loc[is_all, "text_id"]
         ]
     gc["members"] = gc["members"].astype("Int64")
-    for c in LETTERS:
+    for c in VOTE_CODES:
         gc[c] = gc[c].astype("Int64")
         gc[f"share_{c}"] = gc[c].astype("Float64") / gc["members"].astype("Float64")
     gc["n"] = gc["members"]
@@ -123,8 +117,8 @@ def vote_counts(
     cols = (
         _TEXT_INFO
         + ["scope_type", "scope", "members"]
-        + list(LETTERS)
-        + [f"share_{c}" for c in LETTERS]
+        + list(VOTE_CODES)
+        + [f"share_{c}" for c in VOTE_CODES]
         + ["n", "count_source", "coverage", "known_lists", "coverage_note"]
     )
     order = {"all": 0, "regional group": 1, "bloc": 2}
@@ -161,7 +155,7 @@ def vote_table(
             t = t[t["topic"].astype(str) == topic]
         if body is not None:
             t = t[t["body"].astype(str) == body]
-        ids = _order(t)["text_id"].tolist()
+        ids = order_texts(t)["text_id"].tolist()
     else:
         ids = select_texts(b, texts)
     if not ids:
@@ -198,16 +192,22 @@ def count_trend(counts: pd.DataFrame, series: str, *, scope: str = "All members"
     c = counts[(counts["series"].astype(str) == series) & (counts["scope"] == scope)]
     if c.empty:
         raise ParameterError(f"no texts of series {series!r} with scope {scope!r} in the counts")
-    c = _order(c)
+    c = order_texts(c)
     out = c[
         ["series", "text_id", "name", "date", "members"]
-        + list(LETTERS)
-        + [f"share_{v}" for v in LETTERS]
+        + list(VOTE_CODES)
+        + [f"share_{v}" for v in VOTE_CODES]
         + ["n", "coverage_note"]
     ].reset_index(drop=True)
-    for v in LETTERS:
+    for v in VOTE_CODES:
         out[f"change_{v}"] = out[v] - out[v].shift(1)
     return out[[x for x in out.columns if x != "coverage_note"] + ["coverage_note"]]
+
+
+def series_in(counts: pd.DataFrame, series) -> list[str]:
+    """The series of ``series`` that have texts in ``counts`` (in the order given)."""
+    held = set(counts["series"].astype(str))
+    return [s for s in series if s in held]
 
 
 def group_table(counts: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
