@@ -406,15 +406,6 @@ def test_spread_keeps_order_and_gap() -> None:
     assert out[3] <= 104
 
 
-def test_one_number_format() -> None:
-    assert charts.thousands(2271) == "2,271"
-    assert charts.thousands(6958.0) == "6,958"
-    assert charts.thousands(12.5) == "12.5"
-    assert charts.thousands(None) == "\u2013"
-    assert charts.thousands(float("nan")) == "\u2013"
-    assert charts.percent(0.336) == "34%"
-
-
 def test_saved_figure_links_its_data_and_has_a_phone_layout(drawn, tmp_path: Path) -> None:
     html = charts.save(drawn["bars"], "coincidence", tmp_path)
     assert (tmp_path / "coincidence.csv").read_text().startswith("label,value,n")

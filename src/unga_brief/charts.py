@@ -38,6 +38,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from .words import number, pct
+
 #: The one vote palette, used everywhere. Chosen so that the four categories stay apart for a
 #: colour-blind reader: tests/test_charts.py simulates protanopia, deuteranopia and tritanopia
 #: (Machado et al. 2009) and checks the smallest CIELAB distance between any two of them.
@@ -115,23 +117,7 @@ def setup_style() -> None:
     """Kept for callers written before styles became local: does nothing (see :func:`chart_style`)."""
 
 
-# --- words and numbers shared by charts, tables and sentences -------------------------------
-
-
-def thousands(value) -> str:
-    """One number format for the whole briefing: integers with a thousands separator
-    (``2,271``), other numbers to one decimal (``12.5``), missing as an en dash."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "\u2013"
-    if isinstance(value, str):
-        return value
-    v = float(value)
-    return f"{int(round(v)):,}" if v == round(v) else f"{v:,.1f}"
-
-
-def percent(value) -> str:
-    """A share 0..1 as a whole percentage (``34%``); missing as ``n/a``."""
-    return "n/a" if value is None or pd.isna(value) else f"{float(value) * 100:.0f}%"
+# --- labels -------------------------------------------------------------------------------
 
 
 def text_tick(short_title: str, date, limit: int = 38) -> str:
@@ -294,7 +280,7 @@ def stacked_votes(
     ax.set_yticks(y, names)
     ax.set_xlim(0, total * room)
     ax.set_xticks([t for t in ax.get_xticks() if t <= total])
-    ax.set_xlabel(f"Member States ({thousands(total)})")
+    ax.set_xlabel(f"Member States ({number(total)})")
     for yi, m in zip(y, markers):
         if m:
             ax.text(total * 1.01, yi, m, va="center", fontsize=SMALL_PT, color=MUTED)
@@ -345,14 +331,10 @@ def dumbbell(
     ax.grid(axis="x", color="#EEEEEE")
     ax.legend(frameon=False, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
     alt = f"{title}. " + "; ".join(
-        f"{nm}: {left_label} {percent(r[left])}, {right_label} {percent(r[right])}"
+        f"{nm}: {left_label} {pct(r[left])}, {right_label} {pct(r[right])}"
         for nm, (_, r) in zip(names, d.iterrows())
     )
     return Chart(fig, d, title, subtitle, alt)
-
-
-def _pct(v) -> str:
-    return percent(v)
 
 
 @_two_layouts
@@ -777,7 +759,7 @@ def bars(
         ax.text(
             (0 if pd.isna(v) else v * 100) + 1,
             yi,
-            f"{percent(v)} (n={thousands(n)})",
+            f"{pct(v)} (n={number(n)})",
             va="center",
             fontsize=SMALL_PT,
         )
@@ -787,8 +769,7 @@ def bars(
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xlabel(xlabel)
     alt = f"{title}. " + "; ".join(
-        f"{nm}: {percent(r['value'])} (n={thousands(r['n'])})"
-        for nm, (_, r) in zip(names, d.iterrows())
+        f"{nm}: {pct(r['value'])} (n={number(r['n'])})" for nm, (_, r) in zip(names, d.iterrows())
     )
     return Chart(fig, d, title, subtitle, alt)
 
@@ -807,12 +788,12 @@ def count_bars(
     y = np.arange(len(d))[::-1]
     ax.barh(y, d["value"], color=TOPIC_COLORS["ukraine"], height=0.7)
     for yi, v in zip(y, d["value"]):
-        ax.text(v + 0.5, yi, thousands(v), va="center", fontsize=SMALL_PT)
+        ax.text(v + 0.5, yi, number(v), va="center", fontsize=SMALL_PT)
     ax.set_yticks(y, names)
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel(xlabel)
     ax.set_xlim(0, max(d["value"].max() * 1.15, 1))
-    alt = f"{title}. " + "; ".join(f"{nm}: {thousands(v)}" for nm, v in zip(names, d["value"]))
+    alt = f"{title}. " + "; ".join(f"{nm}: {number(v)}" for nm, v in zip(names, d["value"]))
     return Chart(fig, d, title, subtitle, alt)
 
 
@@ -856,6 +837,6 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
         f"</picture>"
         f'<figcaption>Data behind this chart: <a class="data-link" download="{e}.csv" '
         f'href="{_data_uri("text/csv", csv.encode("utf-8"))}">{e}.csv</a> '
-        f"(<code>figures/{e}.csv</code>, {thousands(len(chart.data))} rows)</figcaption>"
+        f"(<code>figures/{e}.csv</code>, {number(len(chart.data))} rows)</figcaption>"
         f"</figure>"
     )
