@@ -326,6 +326,26 @@ def test_no_chart_text_is_cut_off_at_the_edges(drawn, layout: str) -> None:
         assert _outside(fig) == [], key
 
 
+@pytest.mark.parametrize("layout", ["print", "phone"])
+def test_row_labels_do_not_overlap(drawn, layout: str) -> None:
+    long = " · Oct 2022 → Remedy and reparation for aggression against Ukraine · Nov 2022: Yes to Abstain"
+    wordy = charts.count_bars(
+        pd.DataFrame({"label": [f"Text {i}{long}" for i in range(6)], "value": range(6, 0, -1)}),
+        title="t",
+        subtitle="s",
+        xlabel="x",
+    )
+    for key, chart in {**drawn, "wordy count_bars": wordy}.items():
+        fig = chart.fig if layout == "print" else chart.phone().fig
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        r = canvas.get_renderer()
+        for ax in fig.axes:
+            boxes = [t.get_window_extent(r) for t in ax.get_yticklabels() if t.get_text()]
+            for a, b in itertools.combinations(boxes, 2):
+                assert not a.overlaps(b), key
+
+
 def test_phone_layout_is_narrow_and_no_smaller_in_type(drawn, tmp_path: Path) -> None:
     for key, chart in drawn.items():
         phone = chart.phone()

@@ -239,6 +239,14 @@ def _ink_on(color: str) -> str:
 # --- the charts -----------------------------------------------------------------------------
 
 
+def _two_lines(label: str, limit: int = 24) -> str:
+    """``Long short title · Mar 2022`` as ``Long short ti… \\n Mar 2022`` (phone labels)."""
+    head, sep, tail = label.rpartition(" \u00b7 ")
+    if not sep:
+        return "\n".join(textwrap.wrap(label, limit)[:2])
+    return textwrap.shorten(head, limit, placeholder="\u2026") + "\n" + tail
+
+
 @_two_layouts
 def stacked_votes(
     counts: pd.DataFrame, *, title: str, subtitle: str, label: str = "label", width: float
@@ -251,8 +259,8 @@ def stacked_votes(
     df = counts.reset_index(drop=True)
     names = labels_of(df, label)
     phone = width < 5
-    if phone:  # a long label on two lines, so that the bars keep their width
-        names = names.map(lambda s: "\n".join(textwrap.wrap(s, 24)[:2]))
+    if phone:  # the title (shortened) over its date, so that the bars keep their width
+        names = names.map(_two_lines)
     n = len(df)
     fig = _figure(width, (0.4 if phone else 0.27) * n + 0.95, title, subtitle)
     ax = fig.add_subplot()
@@ -329,7 +337,14 @@ def dumbbell(
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#EEEEEE")
-    ax.legend(frameon=False, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
+    phone = width < 5  # on a phone the legend hangs from the right, where the axes end
+    ax.legend(
+        frameon=False,
+        ncol=2,
+        loc="lower right" if phone else "lower left",
+        bbox_to_anchor=(1, 1.0) if phone else (0, 1.0),
+        borderaxespad=0.2,
+    )
     alt = f"{title}. " + "; ".join(
         f"{nm}: {left_label} {pct(r[left])}, {right_label} {pct(r[right])}"
         for nm, (_, r) in zip(names, d.iterrows())
@@ -781,9 +796,11 @@ def count_bars(
     """Horizontal bars ``label`` -> ``value`` (a count), largest first, counts printed."""
     d = df.reset_index(drop=True)
     names = labels_of(d, label)
-    if width < 5:  # phone: a long label on two lines
+    row_in = 0.27
+    if width < 5:  # phone: a long label over several lines, each row as tall as its label
         names = names.map(lambda s: "\n".join(textwrap.wrap(s, 26)))
-    fig = _figure(width, (0.27 if width > 5 else 0.42) * len(d) + 0.75, title, subtitle)
+        row_in = max(0.3, 0.135 * max(n.count("\n") + 1 for n in names) + 0.08)
+    fig = _figure(width, row_in * len(d) + 0.75, title, subtitle)
     ax = fig.add_subplot()
     y = np.arange(len(d))[::-1]
     ax.barh(y, d["value"], color=TOPIC_COLORS["ukraine"], height=0.7)
@@ -800,11 +817,13 @@ def count_bars(
 # --- writing --------------------------------------------------------------------------------
 
 
-def svg_bytes(fig: Figure) -> bytes:
-    """The figure as SVG, exactly its size (no tight box), the same bytes for the same data."""
+def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
+    """The figure as SVG, exactly its size (no tight box), the same bytes for the same data;
+    ``title`` goes into the SVG's metadata (the annex lists charts by it)."""
     buf = io.BytesIO()
+    meta = {"Date": None, "Creator": None} | ({"Title": title} if title else {})
     with chart_style():
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(buf, format="svg", metadata=meta)
     return buf.getvalue()
 
 
@@ -819,7 +838,7 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
     (``<picture>``); its caption links the data behind the chart (the CSV, inline)."""
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
-    svg = svg_bytes(chart.fig)
+    svg = svg_bytes(chart.fig, chart.title)
     (out / f"{name}.svg").write_bytes(svg)
     csv = chart.data.to_csv(index=False, lineterminator="\n")
     (out / f"{name}.csv").write_text(csv, encoding="utf-8")
