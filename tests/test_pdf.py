@@ -199,6 +199,34 @@ def test_every_published_figure_is_in_the_briefing(
         )
 
 
+def test_every_published_chart_prints_no_text_under_7_points(built_report: BuiltReport) -> None:
+    """Issue 15: chart text legible in print. Each SVG's font sizes at the scale the briefing's
+    stylesheet prints it on A4 (tests/svg_print.py)."""
+    from svg_print import printed_texts
+
+    svgs = sorted(built_report.figures.glob("*.svg"))
+    assert svgs, "the run published no figures/*.svg"
+    small = []
+    for svg in svgs:
+        texts = printed_texts(svg)
+        assert texts, f"{svg.name}: no text at all"
+        least = min(texts, key=lambda t: t.size_pt)
+        if least.size_pt < 7.0 - 1e-6:
+            small.append(f"{svg.name}: {least.text!r} at {least.size_pt:.1f} pt")
+    assert small == [], "chart text under 7 pt in print:\n" + "\n".join(small)
+
+
+def test_every_figure_links_the_data_behind_it(
+    html_figures: list, built_report: BuiltReport
+) -> None:
+    for figure in html_figures:
+        name = figure.get("id", "").removeprefix("fig-")
+        link = figure.select_one("figcaption a.data-link")
+        assert link is not None and link.get("download") == f"{name}.csv", name
+        data = base64.b64decode(link["href"].split(",", 1)[1])
+        assert data == (built_report.figures / f"{name}.csv").read_bytes(), name
+
+
 def test_every_figure_title_is_in_the_pdf_text(html_figures: list, raw_text: str) -> None:
     assert html_figures, "the briefing has no figures"
     missing = []
