@@ -389,6 +389,15 @@ def test_timeline_draws_one_marker_per_vote_without_overlap(drawn) -> None:
     assert not any(f == [1.0, 1.0, 1.0] for f, p in zip(faces, partial) if not p)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("hollow" in t for t in legend) and any("veto" in t for t in legend)
+    assert "Non-voting" not in legend  # no such vote in the data: no such legend entry
+    plain = charts.vote_timeline(
+        votes.assign(veto=False, partial=False),
+        lanes=sorted(set(votes["lane"])),
+        title="t",
+        subtitle="s",
+    )
+    legend = [t.get_text() for t in plain.fig.axes[0].get_legend().get_texts()]
+    assert not any("hollow" in t or "veto" in t for t in legend)
 
 
 def test_slots_stack_votes_closer_than_a_marker() -> None:

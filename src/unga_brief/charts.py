@@ -508,36 +508,43 @@ def vote_timeline(
     ax.grid(axis="x", color="#EEEEEE")
     ax.xaxis.set_major_locator(matplotlib.dates.YearLocator())
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y"))
+    # the legend names exactly the marks drawn: the votes present, hollow and ringed if any
+    codes = [c for c in "YNAX" if (d["vote"] == c).any()]
     handles = [
         Line2D([], [], marker="o", ls="", color=VOTE_COLORS[c], markersize=marker_pt * 0.9)
-        for c in "YNAX"
+        for c in codes
     ]
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            markerfacecolor="white",
-            markeredgecolor=MUTED,
-            markeredgewidth=1.6,
-            markersize=marker_pt * 0.9,
+    names = [VOTE_LABELS[c] for c in codes]
+    if d["partial"].any():
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                markerfacecolor="white",
+                markeredgecolor=MUTED,
+                markeredgewidth=1.6,
+                markersize=marker_pt * 0.9,
+            )
         )
-    )
-    handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            markerfacecolor="none",
-            markeredgecolor=INK,
-            markersize=marker_pt * 1.5,
+        names.append("hollow: roll call known in part")
+    if d["veto"].any():
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                markerfacecolor="none",
+                markeredgecolor=INK,
+                markersize=marker_pt * 1.5,
+            )
         )
-    )
+        names.append("ringed: veto")
     ax.legend(
         handles,
-        [VOTE_LABELS[c] for c in "YNAX"] + ["hollow: roll call known in part", "ringed: veto"],
+        names,
         ncol=3 if width > 5 else 2,
         frameon=False,
         loc="lower left",
