@@ -319,9 +319,31 @@ def _outside(fig) -> list[str]:
     return bad
 
 
+def wordy_charts() -> dict[str, charts.Chart]:
+    """Charts with the longest labels the briefing prints (groups with their n, series pairs)."""
+    groups = pd.DataFrame(
+        {
+            "label": [f"ARAB_LEAGUE (n={i}1,242/3,392)" for i in range(4)],
+            "u": [0.1, 0.5, 0.9, 0.3],
+            "g": [0.2] * 4,
+        }
+    )
+    return {
+        "wordy dumbbell": charts.dumbbell(
+            groups,
+            left="u",
+            right="g",
+            left_label="Ukraine texts",
+            right_label="Gaza texts",
+            title="t",
+            subtitle="s",
+        ),
+    }
+
+
 @pytest.mark.parametrize("layout", ["print", "phone"])
 def test_no_chart_text_is_cut_off_at_the_edges(drawn, layout: str) -> None:
-    for key, chart in drawn.items():
+    for key, chart in {**drawn, **wordy_charts()}.items():
         fig = chart.fig if layout == "print" else chart.phone().fig
         assert _outside(fig) == [], key
 

@@ -214,6 +214,11 @@ def _figure(width: float, body_in: float, title: str, subtitle: str) -> Figure:
     return fig
 
 
+def _axis_label(text: str, width: float) -> str:
+    """An axis title that fits under a narrow plot (phones: wrapped at ~30 characters)."""
+    return text if width > 5 else "\n".join(textwrap.wrap(text, 30))
+
+
 def vote_legend(ax, codes=("Y", "N", "A", "X"), **kw) -> None:
     handles = [Rectangle((0, 0), 1, 1, color=VOTE_COLORS[c]) for c in codes]
     ax.legend(
@@ -335,7 +340,7 @@ def dumbbell(
     ax.set_yticks(y, names)
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(_axis_label(xlabel, width))
     ax.grid(axis="x", color="#EEEEEE")
     phone = width < 5  # on a phone the legend hangs from the right, where the axes end
     ax.legend(
@@ -386,8 +391,8 @@ def heatmap_counts(
     ax.set_xticks(range(table.shape[1]), cols)
     ax.set_yticks(range(table.shape[0]), rows)
     ax.tick_params(length=0)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_axis_label(xlabel, width))
+    ax.set_ylabel(_axis_label(ylabel, width))
     for s in ax.spines.values():
         s.set_visible(False)
     data = table.reset_index()
@@ -656,7 +661,7 @@ def lines_by_year(
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_xlim(min(years_all) - 0.3, max(years_all) + 0.3)
         ax.grid(axis="y", color="#EEEEEE")
-        ax.set_ylabel(ylabel if (phone or ax is axes[0]) else "")
+        ax.set_ylabel(_axis_label(ylabel, width) if (phone or ax is axes[0]) else "")
     ex = Line2D([], [], marker="o", ls=":", color=MUTED, markerfacecolor="white", markersize=5)
     fig.legend(
         [ex],
@@ -789,7 +794,7 @@ def bars(
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(0, 135 if width < 5 else 120)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(_axis_label(xlabel, width))
     alt = f"{title}. " + "; ".join(
         f"{nm}: {pct(r['value'])} (n={number(r['n'])})" for nm, (_, r) in zip(names, d.iterrows())
     )
@@ -815,7 +820,7 @@ def count_bars(
         ax.text(v + 0.5, yi, number(v), va="center", fontsize=SMALL_PT)
     ax.set_yticks(y, names)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(_axis_label(xlabel, width))
     ax.set_xlim(0, max(d["value"].max() * 1.15, 1))
     alt = f"{title}. " + "; ".join(f"{nm}: {number(v)}" for nm, v in zip(names, d["value"]))
     return Chart(fig, d, title, subtitle, alt)
