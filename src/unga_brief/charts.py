@@ -550,7 +550,7 @@ def vote_timeline(
     ax.legend(
         handles,
         names,
-        ncol=3 if width > 5 else 2,
+        ncol=len(names) if width > 5 else 2,
         frameon=False,
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
