@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps report refresh test lint check-notebooks curate validate strip bench clean
+.PHONY: help setup system-deps report refresh test lint check-notebooks curate validate strip bench clean lab
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ curate: setup ## rebuild data/ from ../shared/data/sources (byte-identical when 
 
 validate: setup ## check data/ and print the coverage table
 	$(BIN)/unga-brief validate
+
+lab: setup ## JupyterLab on the project root; saving a notebook in notebooks/ strips outputs and resets its parameters cell
+	$(BIN)/jupyter lab --config="$(CURDIR)/jupyter_server_config.py" --ServerApp.root_dir="$(CURDIR)"
 
 bench: setup system-deps ## time `unga-brief run` cold / warm against plain nbconvert (prints figures)
 	$(BIN)/python bench/bench_run.py

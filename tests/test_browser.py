@@ -210,6 +210,56 @@ def test_briefing_full_page_screenshot(briefing: OpenedPage) -> None:
     assert colours > 16, f"a flat page of {colours} colours (no figures, no text)"
 
 
+PHONE_JS = """() => ({
+    page: document.documentElement.scrollWidth,
+    view: window.innerWidth,
+    charts: Array.from(document.querySelectorAll('figure.chart img')).map(img => ({
+        id: img.closest('figure').id,
+        phone: img.currentSrc !== img.getAttribute('src'),
+        shown: img.getBoundingClientRect().width,
+        natural: img.naturalWidth,
+    })),
+    boxes: Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+        .filter(o => o.querySelector('table') && o.scrollWidth > o.clientWidth)
+        .map(o => getComputedStyle(o).overflowX),
+})"""
+
+
+def test_briefing_on_a_phone_keeps_its_width_and_shows_phone_charts(
+    browser, built_report: BuiltReport
+) -> None:
+    """390 px wide: the page does not widen (wide tables scroll in their own box), every chart
+    shows its phone layout at (nearly) its natural size, so its text keeps its size."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(built_report.html.resolve().as_uri(), wait_until="load")
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+        seen = page.evaluate(PHONE_JS)
+        assert seen["page"] <= seen["view"], (
+            f"the page is {seen['page']} px wide on a 390 px screen"
+        )
+        assert seen["charts"], "no chart on the page"
+        for chart in seen["charts"]:
+            assert chart["phone"], f"{chart['id']}: the print layout on a phone"
+            assert chart["shown"] >= 0.9 * chart["natural"], f"{chart['id']} shrunk: {chart}"
+        assert all(o in ("auto", "scroll") for o in seen["boxes"])
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT.with_name("briefing-390.png")), full_page=True)
+    finally:
+        context.close()
+
+
+def test_briefing_has_a_table_of_contents(briefing: OpenedPage) -> None:
+    links = briefing.page.evaluate(
+        "() => Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href'))"
+    )
+    headings = briefing.page.evaluate(
+        "() => Array.from(document.querySelectorAll('main h2')).map(h => '#' + h.id)"
+    )
+    assert len(links) >= 3 and links == headings
+
+
 # ---------------------------------------------------------------- the notebooks, as pages
 
 

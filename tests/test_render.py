@@ -201,6 +201,31 @@ def test_html_keeps_the_dataframe_with_its_header(html: str) -> None:
     assert re.search(rf"<thead>.*{TABLE_HEADER}.*</thead>", html, re.S)
 
 
+def test_contents_link_every_section_after_the_title_block() -> None:
+    page = (
+        "<html><body><main><div><header class='title-block'><h1>T</h1></header></div>"
+        "<h2>1. How the world voted</h2><p>x</p><h2 id='kept'>2. Who &amp; what</h2>"
+        "<h2>1. How the world voted</h2></main></body></html>"
+    )
+    out = render.add_contents(page)
+    soup = BeautifulSoup(out, "html.parser")
+    nav = soup.select_one("nav.toc")
+    assert nav is not None and nav.find_previous("header") is not None
+    links = [a["href"] for a in nav.select("a")]
+    ids = ["#" + h["id"] for h in soup.select("main > h2")]
+    assert links == ids and len(set(ids)) == 3 and "#kept" in ids
+    assert [a.get_text() for a in nav.select("a")][1] == "2. Who & what"
+    # fewer than three sections: no contents
+    assert "toc" not in render.add_contents("<main><h2>a</h2><h2>b</h2></main>")
+
+
+def test_css_hides_contents_in_print_and_scrolls_wide_tables_on_screen() -> None:
+    css = (render.default_template_dir() / "static" / "briefing.css").read_text()
+    screen, _, printed = css.partition("\n@media print {")
+    assert re.search(r"\.jp-OutputArea-output\s*{[^}]*overflow-x:\s*auto", screen)
+    assert re.search(r"nav\.toc\s*{\s*display:\s*none", printed)
+
+
 def test_notebook_to_html_accepts_a_path_and_leaves_the_node_alone(tmp_path: Path) -> None:
     nb = briefing_notebook()
     before = nbformat.writes(nb)

@@ -17,6 +17,7 @@ from .catalog import text_label
 from .changes import latest
 from .findings import Finding
 from .raw import attribution, attribution_lines, raw_files
+from .words import number
 
 _EMPH = re.compile(r"[*]([^*]+)[*]")
 _EM = r"<em>\1</em>"
@@ -128,7 +129,7 @@ def coverage_table(ctx) -> pd.DataFrame:
 
     def fmt(r):
         return "\u2013".join(
-            "?" if pd.isna(r[k]) else str(int(r[k]))
+            "?" if pd.isna(r[k]) else number(r[k])
             for k in ("official_yes", "official_no", "official_abstain", "official_non_voting")
         )
 
@@ -163,6 +164,8 @@ def conflicts_table(ctx) -> pd.DataFrame:
 
 
 def sources_table(ctx) -> pd.DataFrame:
+    """Every input file, its role, the texts it covers and the start of its sha256 (compact: the
+    origins and full hashes are in data/sources.yml and report/manifest.json)."""
     doc = yaml.safe_load(ctx.paths.sources_yml.read_text(encoding="utf-8"))
     rows = []
     for d in doc.get("inputs", []):
@@ -170,9 +173,8 @@ def sources_table(ctx) -> pd.DataFrame:
             {
                 "file": d["file"],
                 "role": d.get("role", ""),
-                "origin": d.get("origin", ""),
-                "texts": len(d.get("texts", []) or []),
-                "sha256": str(d.get("sha256", ""))[:12],
+                "texts": number(len(d.get("texts", []) or [])),
+                "sha256 (first 12)": str(d.get("sha256", ""))[:12],
             }
         )
     got = attribution(ctx.paths).set_index("file")["retrieved"]
@@ -207,7 +209,33 @@ def sources_block(ctx) -> str:
         "briefing inherit those terms.</p>"
         "<p>World tile-grid layout: Jon Schwabish, PolicyViz (CC BY-SA 4.0), via mustafasaifee42/Tile-Grid-Map; "
         "the map inherits CC BY-SA 4.0.</p>"
-        f"<p>Data vintage: latest vote {_e(vintage(ctx))}. Each input file, its origin and sha256 are listed below "
-        "and in <code>data/sources.yml</code>; <code>report/manifest.json</code> repeats the hashes of what this run used.</p>"
-        + change
+        f"<p>Data vintage: latest vote {_e(vintage(ctx))}. Each input file is listed below with the start of its "
+        "sha256; its origin and full hash are in <code>data/sources.yml</code>, and <code>report/manifest.json</code> "
+        "repeats the hashes of what this run used.</p>" + change
     )
+
+
+def annex_heading(title: str = "Annex: how sure we are, methodology and sources") -> str:
+    """The heading that opens the annex: everything after it is set as annex (smaller type)."""
+    return f'<h2 class="annex" id="annex">{_e(title)}</h2>'
+
+
+_SVG_TITLE = re.compile(r"<dc:title>(.*?)</dc:title>", flags=re.S)
+
+
+def chart_data_table(ctx) -> pd.DataFrame:
+    """The data behind each chart shown in this notebook: chart title, data file, rows."""
+    rows = []
+    for name in dict.fromkeys(ctx.shown):
+        svg, csv = ctx.figures_dir / f"{name}.svg", ctx.figures_dir / f"{name}.csv"
+        if not csv.is_file():
+            continue
+        found = _SVG_TITLE.search(svg.read_text(encoding="utf-8")) if svg.is_file() else None
+        rows.append(
+            {
+                "chart": html.unescape(found.group(1)) if found else name,
+                "data file": f"figures/{name}.csv",
+                "rows": number(len(pd.read_csv(csv))),
+            }
+        )
+    return pd.DataFrame(rows, columns=["chart", "data file", "rows"])

@@ -168,7 +168,6 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
     else:
         base = paths.build / "interactive"
         figures_dir, tables_dir = base / "figures", base / "tables"
-    charts.setup_style()
     return Context(
         interactive=not out,
         paths=paths,

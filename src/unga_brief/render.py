@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -163,8 +164,55 @@ def notebook_to_html(
         html, _ = exporter.from_notebook_node(node, resources=resources)
     except Exception as exc:  # nbconvert/jinja errors come in many types
         raise RenderError(f"HTML render failed ({type(exc).__name__}: {exc})") from exc
+    html = add_contents(html)
     log.info("rendered %d cells to HTML (%d bytes)", len(node.cells), len(html))
     return html
+
+
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<body>.*?)</h2>", flags=re.S)
+_TAG = re.compile(r"<[^>]+>")
+_ID = re.compile(r"""\bid=["']([^"']*)["']""")
+
+
+def _slug(text: str, used: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", unescape(text).lower()).strip("-") or "section"
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    used.add(slug)
+    return slug
+
+
+def add_contents(html: str, *, minimum: int = 3) -> str:
+    """Give every ``<h2>`` an id and put a table of contents linking them after the title block
+    (or at the top of ``<main>``), when the page has at least ``minimum`` sections. Screen only:
+    the stylesheet hides it in print, where pages are numbered."""
+    used: set[str] = set()
+    entries: list[tuple[str, str]] = []
+
+    def anchor(m: re.Match) -> str:
+        attrs, body = m["attrs"], m["body"]
+        found = _ID.search(attrs)
+        if found:
+            used.add(found.group(1))
+            ident = found.group(1)
+        else:
+            ident = _slug(_TAG.sub("", body), used)
+            attrs = f'{attrs} id="{ident}"'
+        entries.append((ident, " ".join(_TAG.sub("", body).split())))
+        return f"<h2{attrs}>{body}</h2>"
+
+    html = _H2.sub(anchor, html)
+    if len(entries) < minimum:
+        return html
+    items = "".join(f'<li><a href="#{i}">{t}</a></li>' for i, t in entries)
+    nav = (
+        '<nav class="toc" aria-label="Contents"><p class="toc-title">Contents</p>'
+        f"<ul>{items}</ul></nav>"
+    )
+    end = html.find("</header>")
+    at = end + len("</header>") if end >= 0 else html.find("<main>") + len("<main>")
+    return html[:at] + nav + html[at:]
 
 
 def write_html(html: str, path: str | os.PathLike[str]) -> Path:
