@@ -476,7 +476,6 @@ STATE_PROBE = textwrap.dedent(
     import pandas as pd
     chart = charts.count_bars(pd.DataFrame({"label": ["a"], "value": [3]}), title="t", subtitle="s", xlabel="x")
     charts.save(chart, "probe", r"{out}")
-    charts.setup_style()
     after = dict(matplotlib.rcParams)
     changed = sorted(k for k in before if str(before[k]) != str(after[k]))
     assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())
