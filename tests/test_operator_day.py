@@ -22,8 +22,8 @@ from conftest import ROOT, SHARED_SOURCES
 from test_fetch import closed_port
 from undl_builders import marc_record
 
+from unga_brief.lock import project_lock
 from unga_brief.paths import Paths
-from unga_brief.pipeline import run_lock
 
 pytestmark = pytest.mark.slow
 
@@ -159,7 +159,7 @@ def test_an_operators_day(clone):
     (inbox / "broken.xml").unlink()
 
     # --- 5. someone's run holds the lock: exit 5 ----------------------------------------------
-    with run_lock(paths):
+    with project_lock(paths, "run"):
         code, log = regenerate(clone, "--params", html)
     assert code == 5 and "holds" in log[-2]
 
