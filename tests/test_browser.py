@@ -225,11 +225,6 @@ PHONE_JS = """() => ({
 })"""
 
 
-@pytest.mark.xfail(
-    reason="known defect (issue 15): with the 28-text Gaza set the phone layout of gaza_trend "
-    "is drawn wider than 390 px and shown at 67 % of its size; fix the phone chart's width",
-    strict=False,
-)
 def test_briefing_on_a_phone_keeps_its_width_and_shows_phone_charts(
     browser, built_report: BuiltReport
 ) -> None:
