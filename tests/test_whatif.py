@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import yaml
+from conftest import ROOT
 
 from unga_brief.paths import Paths
 from unga_brief.pipeline import destination, output_hashes, up_to_date
@@ -16,7 +17,8 @@ from unga_brief.whatif import changed_parameters, notebook_changes, whatif_name
 def _project(tmp_path, defaults: dict) -> Paths:
     root = tmp_path / "proj"
     root.mkdir()
-    (root / "params.yaml").write_text(yaml.safe_dump(defaults))
+    shipped = yaml.safe_load((ROOT / "params.yaml").read_text())  # every parameter must be named
+    (root / "params.yaml").write_text(yaml.safe_dump({**shipped, **defaults}))
     return Paths.default(root, root)
 
 
