@@ -590,3 +590,47 @@ def test_full_disk_while_copying_data_exit_4_and_nothing_left(mini_curated, monk
     )
     assert tree_digest(mini_curated.data) == previous
     assert not list(mini_curated.root.glob(".data-staging-*"))
+
+
+def _paused(cmd: list[str], point: str) -> subprocess.Popen:
+    """Start ``cmd`` with UNGA_BRIEF_PAUSE_AT=point and return once it waits there."""
+    proc = subprocess.Popen(
+        cmd, stderr=subprocess.PIPE, text=True, env=_env(UNGA_BRIEF_PAUSE_AT=point)
+    )
+    for line in proc.stderr:
+        if line.strip() == f"paused at {point}":
+            return proc
+    raise AssertionError(f"never reached {point}: exit {proc.wait()}")
+
+
+def test_sigterm_during_curate_exits_143_and_leaves_data_and_no_staging(mini_curated):
+    _change_a_source(mini_curated)
+    previous = tree_digest(mini_curated.data)
+    proc = _paused(
+        [sys.executable, "-m", "unga_brief.cli", "--root", str(mini_curated.root)]
+        + ["--sources", str(mini_curated.sources), "curate"],
+        "data-staged",
+    )
+    assert list(mini_curated.root.glob(".data-staging-*"))
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 143
+    assert rest.strip().splitlines() == [
+        "unga-brief: terminated (SIGTERM): nothing published; staging folders removed"
+    ]
+    assert tree_digest(mini_curated.data) == previous
+    assert not list(mini_curated.root.glob(".data-staging-*"))
+
+
+def test_sigterm_half_way_through_publishing_puts_the_previous_outputs_back(tmp_path):
+    paths = _outputs(tmp_path)
+    previous = _state(paths)
+    script = "import signal; from unga_brief import cli; "
+    script += "signal.signal(signal.SIGTERM, cli._on_sigterm)\n" + PUBLISH
+    proc = _paused([sys.executable, "-c", script, str(paths.root), "exchange"], "publish-report")
+    assert (paths.report / "briefing.html").read_text() == "new briefing"
+    proc.send_signal(signal.SIGTERM)
+    proc.stderr.read()
+    assert proc.wait(timeout=30) != 0
+    assert _state(paths) == previous
+    assert not transaction.journal_path(paths).exists()
