@@ -705,3 +705,19 @@ def test_a_really_full_disk_during_a_run_exit_4_and_the_report_intact(small_disk
     r = _cli(paths, "run", "--params", str(root / "html.yaml"))
     assert r.returncode == 0, r.stderr
     assert tree_digest(paths.report) != before[0]
+
+
+def test_a_read_only_project_exit_4_naming_the_file(small_disk, mini_curated):
+    paths = Paths.default(small_disk / "mini", small_disk / "mini" / "sources")
+    shutil.copytree(mini_curated.root, paths.root)
+    previous = tree_digest(paths.data)
+    r = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot remount read-only here")
+    for args in (["curate"], ["ingest", str(RECORD)], ["fetch", "--record", "4083529"]):
+        r = _cli(paths, *args)
+        assert r.returncode == 4, r.stderr
+        assert r.stderr.strip().splitlines() == [
+            f"unga-brief: cannot write {paths.root}/.unga-brief.lock: Read-only file system"
+        ]
+    assert tree_digest(paths.data) == previous
