@@ -590,3 +590,134 @@ def test_full_disk_while_copying_data_exit_4_and_nothing_left(mini_curated, monk
     )
     assert tree_digest(mini_curated.data) == previous
     assert not list(mini_curated.root.glob(".data-staging-*"))
+
+
+def _paused(cmd: list[str], point: str) -> subprocess.Popen:
+    """Start ``cmd`` with UNGA_BRIEF_PAUSE_AT=point and return once it waits there."""
+    proc = subprocess.Popen(
+        cmd, stderr=subprocess.PIPE, text=True, env=_env(UNGA_BRIEF_PAUSE_AT=point)
+    )
+    for line in proc.stderr:
+        if line.strip() == f"paused at {point}":
+            return proc
+    raise AssertionError(f"never reached {point}: exit {proc.wait()}")
+
+
+def test_sigterm_during_curate_exits_143_and_leaves_data_and_no_staging(mini_curated):
+    _change_a_source(mini_curated)
+    previous = tree_digest(mini_curated.data)
+    proc = _paused(
+        [sys.executable, "-m", "unga_brief.cli", "--root", str(mini_curated.root)]
+        + ["--sources", str(mini_curated.sources), "curate"],
+        "data-staged",
+    )
+    assert list(mini_curated.root.glob(".data-staging-*"))
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 143
+    assert rest.strip().splitlines() == [
+        "unga-brief: terminated (SIGTERM): nothing published; staging folders removed"
+    ]
+    assert tree_digest(mini_curated.data) == previous
+    assert not list(mini_curated.root.glob(".data-staging-*"))
+
+
+def test_sigterm_half_way_through_publishing_puts_the_previous_outputs_back(tmp_path):
+    paths = _outputs(tmp_path)
+    previous = _state(paths)
+    script = "import signal; from unga_brief import cli; "
+    script += "signal.signal(signal.SIGTERM, cli._on_sigterm)\n" + PUBLISH
+    proc = _paused([sys.executable, "-c", script, str(paths.root), "exchange"], "publish-report")
+    assert (paths.report / "briefing.html").read_text() == "new briefing"
+    proc.send_signal(signal.SIGTERM)
+    proc.stderr.read()
+    assert proc.wait(timeout=30) != 0
+    assert _state(paths) == previous
+    assert not transaction.journal_path(paths).exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 MiB tmpfs (needs root and permission to mount; skipped otherwise)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True
+    )
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    """Fill ``disk`` until only ``leave`` bytes are free."""
+    filler = disk / "filler"
+    free = shutil.disk_usage(disk).free - leave
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, free))
+    return filler
+
+
+def test_a_really_full_disk_during_curate_exit_4_and_data_intact(small_disk, mini_curated):
+    paths = Paths.default(small_disk / "mini", small_disk / "mini" / "sources")
+    shutil.copytree(mini_curated.root, paths.root)
+    _change_a_source(paths)
+    previous = tree_digest(paths.data)
+    data_size = sum(p.stat().st_size for p in paths.data.rglob("*") if p.is_file())
+    filler = _fill(small_disk, data_size // 2)  # not even room for the staged copy
+    r = _cli(paths, "curate")
+    assert r.returncode == 4, r.stderr
+    line = _last_line(r.stderr)
+    assert line.startswith(f"unga-brief: cannot write {paths.data}/")
+    assert line.endswith(": No space left on device")
+    assert tree_digest(paths.data) == previous
+    assert not list(paths.root.glob(".data-staging-*"))
+    filler.unlink()
+    r = _cli(paths, "curate")
+    assert r.returncode == 0, r.stderr
+    assert tree_digest(paths.data) != previous
+
+
+@pytest.mark.slow
+def test_a_really_full_disk_during_a_run_exit_4_and_the_report_intact(small_disk, project):
+    from unga_brief.paths import copy_project
+
+    root = copy_project(project.root, small_disk / "proj")
+    for d in ("report", "figures"):
+        shutil.copytree(project.root / d, root / d)
+    paths = Paths.default(root, project.sources)
+    (root / "html.yaml").write_text("formats: [html]\n")
+    before = tree_digest(paths.report), tree_digest(paths.figures)
+    filler = _fill(small_disk, 200_000)
+    r = _cli(paths, "run", "--params", str(root / "html.yaml"))
+    assert r.returncode == 4, r.stderr
+    line = _last_line(r.stderr)
+    assert line.startswith("unga-brief: ") and "No space left on device" in line, line
+    assert len(r.stderr.strip().splitlines()[-1]) <= 420
+    assert (tree_digest(paths.report), tree_digest(paths.figures)) == before
+    assert not list(paths.build.glob("staging-*"))
+    filler.unlink()
+    r = _cli(paths, "run", "--params", str(root / "html.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert tree_digest(paths.report) != before[0]
+
+
+def test_a_read_only_project_exit_4_naming_the_file(small_disk, mini_curated):
+    paths = Paths.default(small_disk / "mini", small_disk / "mini" / "sources")
+    shutil.copytree(mini_curated.root, paths.root)
+    previous = tree_digest(paths.data)
+    r = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot remount read-only here")
+    for args in (["curate"], ["ingest", str(RECORD)], ["fetch", "--record", "4083529"]):
+        r = _cli(paths, *args)
+        assert r.returncode == 4, r.stderr
+        assert r.stderr.strip().splitlines() == [
+            f"unga-brief: cannot write {paths.root}/.unga-brief.lock: Read-only file system"
+        ]
+    assert tree_digest(paths.data) == previous

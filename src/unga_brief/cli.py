@@ -297,7 +297,7 @@ def _on_sigterm(signum, frame) -> None:
 
 def _describe_os_error(e: OSError) -> str:
     names = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
-    what = e.strerror or type(e).__name__
+    what = e.strerror or str(e) or type(e).__name__
     return f"{names}: {what}" if names else what
 
 

@@ -406,7 +406,7 @@ def run(
             staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
         except OSError as e:
             raise RenderError(
-                f"cannot write outputs: {e.filename or paths.build}: {e.strerror}"
+                f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
             ) from None
         report_dir, figures_dir = staging / "report", staging / "figures"
         executed = staging / "executed"
@@ -427,7 +427,7 @@ def run(
                 )
                 if isinstance(e, OSError):
                     raise RenderError(
-                        f"cannot write outputs: {e.filename or staging}: {e.strerror}{note}"
+                        f"cannot write outputs: {e.filename or staging}: {e.strerror or e}{note}"
                     ) from None
                 e.args = (f"{e}{note}",)
                 raise
@@ -436,7 +436,7 @@ def run(
                 publish(paths, moves)
             except OSError as e:
                 raise RenderError(
-                    f"cannot publish outputs: {e.filename}: {e.strerror} "
+                    f"cannot publish outputs: {e.filename}: {e.strerror or e} "
                     f"({dest.label} left as they were)"
                 ) from None
             progress(

@@ -14,7 +14,8 @@
   folders of older versions, temporary files, Chromium profiles of dead processes), and says so.
 
 ``UNGA_BRIEF_STOP_AT=<point>`` kills the process (SIGKILL) at a named point (:func:`stop_point`),
-so that tests can check each of the states above.
+and ``UNGA_BRIEF_PAUSE_AT=<point>`` makes it wait there for a signal, so that tests can check
+each of the states above.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +39,7 @@ from .errors import UngaBriefError
 from .paths import Paths, write_atomic
 
 STOP_ENV = "UNGA_BRIEF_STOP_AT"
+PAUSE_ENV = "UNGA_BRIEF_PAUSE_AT"
 DATA_STAGING_PREFIX = ".data-staging-"
 RUN_STAGING_PREFIX = "staging-"
 JOURNAL_NAME = "publish-journal.json"
@@ -48,9 +52,13 @@ _RENAME_EXCHANGE = 2
 
 
 def stop_point(name: str) -> None:
-    """Test hook: die here, as a kill -9 would, when ``UNGA_BRIEF_STOP_AT`` names this point."""
+    """Test hook: die here, as a kill -9 would, when ``UNGA_BRIEF_STOP_AT`` names this point;
+    wait here for a signal when ``UNGA_BRIEF_PAUSE_AT`` does (saying so on stderr)."""
     if os.environ.get(STOP_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(PAUSE_ENV) == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(600)
 
 
 def _load_renameat2():
