@@ -146,15 +146,31 @@ def test_since_and_topic_apply_to_xml(mini_curated, tmp_path):
 
 
 def test_bulk_reingest_with_another_filter_merges_the_extract(mini_curated, tmp_path):
-    """The bulk fixture's records: 4083529 (in the catalogue) and 4025240 (A/RES/ES-10/21, a
-    partial record). Selecting by record id first finds nothing new the second time."""
-    bulk = SAMPLES / "ga_bulk_2026.csv"
+    """A bulk file with two catalogue records: --records picks one, then the other; the second
+    ingest of the same file is not 'already ingested' but adds its record to the stored
+    extract."""
+    from unga_brief.ingest import _bulk_extract
+    from unga_brief.undl import UndlRecords
+
+    es11 = parse_marc_xml(_two_record_file(mini_curated, tmp_path))
+    both = UndlRecords(votes=es11.votes, texts=es11.texts)
+    bulk = tmp_path / "ga_bulk.csv"
+    bulk.write_bytes(_bulk_extract(both, "ga-bulk-csv"))
     first = ingest(mini_curated, [bulk], records=["4083529"])
     assert first.mapped == {"4083529": "ga-es10-27"}
-    n_rows = sum(1 for _ in (mini_curated.root / first.stored[0]).open())
-    res = ingest(mini_curated, [bulk], topic="gaza")
-    assert res.already or res.mapped, "a wider filter is looked at, not skipped by sha256"
-    assert sum(1 for _ in (mini_curated.root / first.stored[0]).open()) >= n_rows
+    stored = mini_curated.root / first.stored[0]
+    per_record = es11.votes.groupby("undl_record").size()
+    assert sum(1 for _ in stored.open()) == 1 + per_record["4083529"]
+    assert _cat(mini_curated).loc[TID, "coverage"] == "partial"
+
+    second = ingest(mini_curated, [bulk], records=["9990001"])
+    assert second.mapped == {"9990001": TID} and second.stored == first.stored
+    assert sum(1 for _ in stored.open()) == 1 + per_record.sum(), "both records kept"
+    assert _cat(mini_curated).loc[TID, "coverage"] == "full"
+    assert _cat(mini_curated).loc["ga-es10-27", "basis_mix"].startswith("record")
+
+    third = ingest(mini_curated, [bulk])
+    assert third.already and not third.stored, "no filter: every record is stored already"
 
 
 # --- non-regular files ---------------------------------------------------------------------------

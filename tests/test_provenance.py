@@ -102,3 +102,18 @@ def test_sources_page_reflects_data_raw(mini_curated):
     table = briefing.sources_table(_ctx(mini_curated)).set_index("file")
     stored = next(f for f in table.index if f.startswith("data/raw/"))
     assert table.loc[stored, "retrieved"] == "2025-09-29"
+
+
+def test_a_gathered_copy_shows_the_download_date_curation_yml_states(mini):
+    """curation.yml may state when a third party downloaded its copy (`retrieved:`); the credit
+    then carries that date instead of 'not stated'."""
+    from unga_brief.curate import run_curate
+
+    rules = yaml.safe_load(mini.curation_yml.read_text(encoding="utf-8"))
+    spec = next(v for v in rules["inputs"]["votes"] if v["rank"] == 1)
+    spec["retrieved"] = "2025-07-07"
+    mini.curation_yml.write_text(yaml.safe_dump(rules, sort_keys=False), encoding="utf-8")
+    run_curate(mini)
+    a = attribution(mini).set_index("file")
+    assert a.loc[spec["file"], "retrieved"] == "2025-07-07"
+    assert a.loc[spec["file"], "attribution"].endswith("downloaded on 2025-07-07")

@@ -109,6 +109,10 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     assert any(
         line.startswith("refresh: es11_10.xml: ingested (as data/raw/es11_10-") for line in lines
     )
+    assert any(
+        line.startswith("refresh: fetched record_4083529.xml: ingested (as data/raw/")
+        for line in lines
+    ), "the fetched files' outcomes are logged too"
 
     # the next refresh finds the same files: nothing changes
     before = tree_digest(mini_curated.data)

@@ -642,6 +642,7 @@ def describe_sources(
                 "file": spec["file"],
                 "role": f"{spec['body']} votes",
                 "origin": spec.get("origin", ""),
+                **({"retrieved": str(spec["retrieved"])} if spec.get("retrieved") else {}),
                 "readme": f"{spec['file'].split('/')[0]}/README.md",
                 "rank": spec["rank"],
                 "rows": int(len(r)),

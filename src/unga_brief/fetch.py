@@ -730,24 +730,27 @@ def refresh(
         return res
     f = cfg["fetch"]
     if f and (f["records"] or f["symbols"] or f["since"]):
-        res.fetched = fetch(
-            paths,
-            records=f["records"],
-            symbols=f["symbols"],
-            since=f["since"],
-            base=base or f["base_url"],
-            policy=policy,
-            strict=False,
-            progress=progress,
-        )
+        try:
+            res.fetched = fetch(
+                paths,
+                records=f["records"],
+                symbols=f["symbols"],
+                since=f["since"],
+                base=base or f["base_url"],
+                policy=policy,
+                strict=False,
+                progress=progress,
+            )
+        except UngaBriefError as e:
+            report_outcomes(getattr(e, "outcomes", []), progress, "fetched ")
+            raise
         for line in res.fetched.skipped:
             progress(f"refresh: skipped {line}")
         ing = res.fetched.ingest
         if ing is not None:
-            for line in ing.already:
-                progress(f"refresh: already ingested: {line}")
-            for s in ing.stored:
-                progress(f"refresh: stored {s}")
+            report_outcomes(ing.outcomes, progress, "fetched ")
+            for line in ing.changes_summary():
+                progress(f"refresh: changed {line}")
     res.files = inbox_files(paths, cfg["ingest"])
     if cfg["ingest"] and not res.files:
         progress("refresh: inbox empty")
@@ -763,10 +766,10 @@ def refresh(
     return res
 
 
-def report_outcomes(outcomes, progress: Callable[[str], None]) -> None:
-    """One line per inbox file: ingested / already ingested / matched no text / refused (why)."""
+def report_outcomes(outcomes, progress: Callable[[str], None], what: str = "") -> None:
+    """One line per file: ingested / already ingested / matched no text / refused (why)."""
     for o in outcomes:
-        progress(f"refresh: {o.line()}")
+        progress(f"refresh: {what}{o.line()}")
 
 
 __all__ = [
