@@ -436,6 +436,18 @@ def test_few_text_years_are_hollow_and_show_their_n(drawn) -> None:
     assert not any(t == f"n={n}" for n in _lines()[_lines()["n"] >= 3]["n"] for t in texts)
 
 
+def test_few_text_years_follow_the_findings_thin_column_and_count_texts() -> None:
+    data = _lines().assign(
+        texts=[9, 3, 9, 3, 6, 1, 4, 2], thin=[False, True, False, False, False, True, False, True]
+    )
+    chart = charts.lines_by_year(
+        data, panels=["Ukraine texts", "Gaza texts"], title="t", subtitle="s"
+    )
+    texts = {t.get_text() for t in chart.fig.findobj(matplotlib.text.Text)}
+    assert {"3 texts", "1 text", "2 texts"} <= texts  # the thin points, by their texts
+    assert not any(t in texts for t in ("9 texts", "6 texts", "4 texts"))  # the others: no label
+
+
 def test_partner_labels_do_not_overlap(drawn) -> None:
     chart = drawn["lines_by_year"]
     fig = chart.fig
