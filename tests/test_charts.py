@@ -280,6 +280,15 @@ def test_every_chart_prints_no_text_under_seven_points(drawn, tmp_path: Path) ->
         )
 
 
+def test_a_chart_of_many_texts_still_prints_at_full_size(tmp_path: Path) -> None:
+    many = pd.concat([TEXTS] * 15, ignore_index=True)  # 45 texts
+    chart = charts.stacked_votes(many, title=LONG, subtitle=LONG)
+    _, box_h = print_box_pt()
+    assert chart.fig.get_size_inches()[1] * 72 <= box_h
+    charts.save(chart, "many", tmp_path)
+    assert min(t.size_pt for t in printed_texts(tmp_path / "many.svg")) >= 7.0 - 1e-6
+
+
 def test_charts_are_drawn_at_the_print_width(drawn, tmp_path: Path) -> None:
     box_w, _ = print_box_pt()
     for key, chart in drawn.items():

@@ -74,6 +74,8 @@ SOURCE_UN = (
 
 #: A4 width less the stylesheet's two 17 mm page margins (templates/briefing/static/briefing.css).
 PRINT_WIDTH_IN = (210 - 2 * 17) / 25.4
+#: The tallest chart printed at 1:1 (the stylesheet's ``max-height`` of a figure image in print).
+PRINT_MAX_HEIGHT_IN = 225 / 25.4
 #: The narrow layout shown on phones (a 390 px screen less the page padding, at 96 px per inch).
 PHONE_WIDTH_IN = 3.75
 #: The smallest font size any chart uses, in points at print scale (issue 15: nothing under 7).
@@ -264,7 +266,10 @@ def stacked_votes(
     if phone:  # the title (shortened) over its date, so that the bars keep their width
         names = names.map(_two_lines)
     n = len(df)
-    fig = _figure(width, (0.4 if phone else 0.27) * n + 0.95, title, subtitle)
+    # in print the chart must fit the A4 text box at 1:1, or it would be shrunk below 7 pt:
+    # many texts get thinner bars (phones scroll, so their rows keep their height)
+    row = 0.4 if phone else min(0.27, (PRINT_MAX_HEIGHT_IN - 2.3) / max(n, 1))
+    fig = _figure(width, row * n + 0.95, title, subtitle)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
     left = np.zeros(n)
@@ -280,7 +285,7 @@ def stacked_votes(
                 ax.text(
                     li + v / 2,
                     yi,
-                    f"{int(v)}",
+                    number(v),
                     ha="center",
                     va="center",
                     fontsize=SMALL_PT,
@@ -375,7 +380,7 @@ def heatmap_counts(
         ax.text(
             j,
             i,
-            f"{int(v)}",
+            number(v),
             ha="center",
             va="center",
             fontsize=9,
