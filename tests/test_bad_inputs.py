@@ -27,7 +27,7 @@ def _run_cli(args, capsys):
     [
         (
             "focus_countries: USA\n",
-            "unga-brief: parameter focus_countries: expected a list of strings, got 'USA'",
+            "unga-brief: parameter focus_countries: expected a list of text values, got 'USA'",
         ),
         (
             "ukraine_texts: [ga-es11-01, ga-es11-99]\n",
@@ -39,7 +39,7 @@ def _run_cli(args, capsys):
         ),
         (
             "window: ['2030-01-01', '2030-12-31']\n",
-            "unga-brief: parameter window: empty window, no text voted between 2030-01-01 and 2030-12-31",
+            "unga-brief: parameter window: empty window, no text voted in 2030-01-01..2030-12-31",
         ),
         (
             "coincidence_method: [state_2017]\n",

@@ -147,3 +147,38 @@ def test_notebooks_call_only_public_names():
     for nb_path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         src = "\n".join(c.source for c in nbformat.read(nb_path, as_version=4).cells)
         assert not re.search(r"\b[a-z]+\._[a-z]", src), nb_path.name
+
+
+def test_every_notebook_runs_through_papermill_on_the_fixture_project(mini_curated, capsys):
+    """The small fixture project, run as `unga-brief run` runs it (papermill kernels), with the
+    window written as plain YAML dates: exit 0, a briefing that names only texts of the window."""
+    import shutil
+
+    import yaml
+
+    from unga_brief.cli import main
+
+    root = mini_curated.root
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "docs", root / "docs")
+    shutil.copy2(ROOT / "params.yaml", root / "params.yaml")
+    cat = load_catalog(mini_curated)
+    first, last = cat["date"].min(), cat["date"].max()
+    p = root / "dates.yaml"
+    from unga_brief.members import load_groups
+
+    groups = sorted(set(load_groups(mini_curated)["group"]))  # the fixture holds a few blocs
+    p.write_text(
+        f"window: [{first:%Y-%m-%d}, {last:%Y-%m-%d}]\nformats: [html]\n"
+        f"blocs: {groups}\nus_partners: {groups[:2] + ['RUS']}\n"
+    )
+    assert isinstance(yaml.safe_load(p.read_text())["window"][0], __import__("datetime").date)
+    code = main(
+        ["--root", str(root), "--sources", str(mini_curated.sources), "run", "--params", str(p)]
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err
+    html = next(root.glob("report/**/briefing.html")).read_text(encoding="utf-8")
+    assert "Summary" in html and "Key findings" in html
+    outside = cat[(cat["date"] < first) | (cat["date"] > last)]
+    assert outside.empty  # the window covers the fixture: every notebook had data to show

@@ -16,11 +16,11 @@ from unga_brief.members import load_groups, load_members
 from unga_brief.params import (
     PARAMETERS,
     defaults,
-    differences,
     load_params_file,
     near_miss,
     notebook_values,
     parameters_cell_source,
+    plain,
     read_yaml_mapping,
     resolve,
     write_parameters_cells,
@@ -164,11 +164,12 @@ def test_notebook_globals_merge_over_params_yaml_and_near_misses_are_refused():
     assert near_miss("windows") == "window" and near_miss("ctx") is None
 
 
-def test_differences_name_what_a_what_if_changed():
-    raw = {**defaults(), "window": [dt.date(2024, 1, 1), "2026-12-31"], "blocs": ["EU"]}
-    names = [d[0] for d in differences(raw)]
-    assert names == ["blocs", "window"]
-    assert differences(defaults()) == []
+def test_plain_values_pass_through_papermill():
+    raw = {"window": [dt.date(2024, 1, 1), "2026-12-31"], "hedger_series": {"ukraine": "es11"}}
+    assert plain(raw) == {
+        "window": ["2024-01-01", "2026-12-31"],
+        "hedger_series": {"ukraine": "es11"},
+    }
 
 
 @pytest.mark.parametrize(

@@ -1174,9 +1174,10 @@ def summary(ctx, found: dict[str, Finding]) -> list[str]:
 
 def parameter_differences(ctx) -> list[tuple[str, object, object]]:
     """The parameters of this run that differ from params.yaml (a what-if run)."""
-    from .params import differences
+    from .params import defaults
+    from .whatif import changed_parameters
 
-    return differences(ctx.raw_params, ctx.paths) if ctx.raw_params else []
+    return changed_parameters(defaults(ctx.paths), ctx.raw_params) if ctx.raw_params else []
 
 
 def all_findings(ctx) -> list[Finding]:

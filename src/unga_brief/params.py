@@ -194,23 +194,15 @@ def notebook_values(namespace: dict, paths: Paths | None = None) -> dict:
     return {**base, **{k: namespace[k] for k in PARAMETERS if k in namespace}}
 
 
-def differences(raw: dict, paths: Paths | None = None) -> list[tuple[str, object, object]]:
-    """``(name, default, value)`` for every parameter that differs from params.yaml."""
-    base = defaults(paths)
-    return [
-        (k, base[k], raw[k])
-        for k in PARAMETERS
-        if k in raw and _plain(raw[k]) != _plain(base.get(k))
-    ]
-
-
-def _plain(v):
+def plain(v):
+    """A parameter value as YAML text would give it back and papermill can pass it: dates as
+    ``YYYY-MM-DD``, tuples as lists."""
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
     if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
+        return {str(k): plain(x) for k, x in v.items()}
     return v
 
 
@@ -229,7 +221,7 @@ CELL_TAIL = (
 def parameters_cell_source(paths: Paths | None = None) -> str:
     """The source of every notebook's ``parameters`` cell, from params.yaml."""
     base = defaults(paths)
-    lines = [f"{k} = {_plain(base[k])!r}" for k in PARAMETERS]
+    lines = [f"{k} = {plain(base[k])!r}" for k in PARAMETERS]
     return CELL_HEAD + "\n".join(lines) + "\n" + CELL_TAIL
 
 

@@ -476,12 +476,13 @@ def _arrange(
 
 def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
+    from .params import plain
     from .render import html_to_pdf, notebook_to_html, write_html
     from .safe_output import write_csv
 
     report_dir, executed = staging / "report", staging / "executed"
     t = time.perf_counter()
-    run_notebooks(paths, executed, {**raw, "output_dir": str(staging)}, jobs, progress)
+    run_notebooks(paths, executed, {**plain(raw), "output_dir": str(staging)}, jobs, progress)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     stop_point("run-notebooks")
 

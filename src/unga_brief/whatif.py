@@ -9,28 +9,17 @@ in a notebook, :func:`notebook_changes` gives the same list from the notebook's 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
 from pathlib import Path
 
+from .params import plain
 from .paths import Paths
 
 #: Parameters that choose how the report is delivered, not what it says.
 DELIVERY_ONLY = frozenset({"formats"})
 WHATIF_DIR = "whatif"
-
-
-def _plain(value):
-    """YAML dates as ISO text, tuples as lists: values compare as the user wrote them."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
 
 
 def changed_parameters(defaults: dict, chosen: dict) -> list[tuple[str, object, object]]:
@@ -42,7 +31,7 @@ def changed_parameters(defaults: dict, chosen: dict) -> list[tuple[str, object, 
     for name in names:
         if name in DELIVERY_ONLY or name not in chosen:
             continue
-        default, value = _plain(defaults.get(name)), _plain(chosen[name])
+        default, value = plain(defaults.get(name)), plain(chosen[name])
         if default != value:
             out.append((name, default, value))
     return out
