@@ -37,8 +37,9 @@ def print_box_pt(css: str | None = None) -> tuple[float, float]:
     # CSS shorthand: 1 value = all sides, 2 = vertical horizontal, 3 = top horizontal bottom
     right, left = {1: (0, 0), 2: (1, 1), 3: (1, 1), 4: (1, 3)}[len(parts)]
     right, left = parts[right], parts[left]
-    img = re.search(r"figure img\s*{[^}]*?max-height:\s*([\d.]+mm)", css, flags=re.S)
-    assert img, "briefing.css gives figure images no max-height"
+    printed = css.partition("\n@media print {")[2]
+    img = re.search(r"figure img[^{]*{[^}]*?max-height:\s*([\d.]+mm)", printed, flags=re.S)
+    assert img, "briefing.css gives figure images no max-height in print"
     return (A4_MM[0] - left - right) * PT_PER_MM, _mm(img.group(1)) * PT_PER_MM
 
 

@@ -280,6 +280,15 @@ def test_every_chart_prints_no_text_under_seven_points(drawn, tmp_path: Path) ->
         )
 
 
+def test_a_chart_of_many_texts_still_prints_at_full_size(tmp_path: Path) -> None:
+    many = pd.concat([TEXTS] * 15, ignore_index=True)  # 45 texts
+    chart = charts.stacked_votes(many, title=LONG, subtitle=LONG)
+    _, box_h = print_box_pt()
+    assert chart.fig.get_size_inches()[1] * 72 <= box_h
+    charts.save(chart, "many", tmp_path)
+    assert min(t.size_pt for t in printed_texts(tmp_path / "many.svg")) >= 7.0 - 1e-6
+
+
 def test_charts_are_drawn_at_the_print_width(drawn, tmp_path: Path) -> None:
     box_w, _ = print_box_pt()
     for key, chart in drawn.items():
@@ -434,6 +443,18 @@ def test_few_text_years_are_hollow_and_show_their_n(drawn) -> None:
     for n in few["n"]:
         assert f"n={n}" in texts
     assert not any(t == f"n={n}" for n in _lines()[_lines()["n"] >= 3]["n"] for t in texts)
+
+
+def test_few_text_years_follow_the_findings_thin_column_and_count_texts() -> None:
+    data = _lines().assign(
+        texts=[9, 3, 9, 3, 6, 1, 4, 2], thin=[False, True, False, False, False, True, False, True]
+    )
+    chart = charts.lines_by_year(
+        data, panels=["Ukraine texts", "Gaza texts"], title="t", subtitle="s"
+    )
+    texts = {t.get_text() for t in chart.fig.findobj(matplotlib.text.Text)}
+    assert {"3 texts", "1 text", "2 texts"} <= texts  # the thin points, by their texts
+    assert not any(t in texts for t in ("9 texts", "6 texts", "4 texts"))  # the others: no label
 
 
 def test_partner_labels_do_not_overlap(drawn) -> None:

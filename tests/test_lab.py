@@ -23,6 +23,9 @@ from traitlets.config.loader import PyFileConfigLoader
 from unga_brief.params import parameters_cell_source
 from unga_brief.paths import Paths
 
+# jupyter_server validates the configured hook twice and warns that it "overrides" itself
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding existing pre_save_hook:UserWarning")
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "jupyter_server_config.py"
 BIN = Path(__import__("sys").executable).parent

@@ -40,7 +40,7 @@ from matplotlib.patches import Rectangle
 
 from .safe_output import csv_safe, literal_figure_text  # noqa: E402
 from .vocab import VOTE_WORDS  # noqa: E402
-from .words import number, pct
+from .words import number, pct, plural
 
 #: The one vote palette, used everywhere. Chosen so that the four categories stay apart for a
 #: colour-blind reader: tests/test_charts.py simulates protanopia, deuteranopia and tritanopia
@@ -74,6 +74,8 @@ SOURCE_UN = (
 
 #: A4 width less the stylesheet's two 17 mm page margins (templates/briefing/static/briefing.css).
 PRINT_WIDTH_IN = (210 - 2 * 17) / 25.4
+#: The tallest chart printed at 1:1 (the stylesheet's ``max-height`` of a figure image in print).
+PRINT_MAX_HEIGHT_IN = 225 / 25.4
 #: The narrow layout shown on phones (a 390 px screen less the page padding, at 96 px per inch).
 PHONE_WIDTH_IN = 3.75
 #: The smallest font size any chart uses, in points at print scale (issue 15: nothing under 7).
@@ -264,7 +266,10 @@ def stacked_votes(
     if phone:  # the title (shortened) over its date, so that the bars keep their width
         names = names.map(_two_lines)
     n = len(df)
-    fig = _figure(width, (0.4 if phone else 0.27) * n + 0.95, title, subtitle)
+    # in print the chart must fit the A4 text box at 1:1, or it would be shrunk below 7 pt:
+    # many texts get thinner bars (phones scroll, so their rows keep their height)
+    row = 0.4 if phone else min(0.27, (PRINT_MAX_HEIGHT_IN - 2.3) / max(n, 1))
+    fig = _figure(width, row * n + 0.95, title, subtitle)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
     left = np.zeros(n)
@@ -280,7 +285,7 @@ def stacked_votes(
                 ax.text(
                     li + v / 2,
                     yi,
-                    f"{int(v)}",
+                    number(v),
                     ha="center",
                     va="center",
                     fontsize=SMALL_PT,
@@ -375,7 +380,7 @@ def heatmap_counts(
         ax.text(
             j,
             i,
-            f"{int(v)}",
+            number(v),
             ha="center",
             va="center",
             fontsize=9,
@@ -596,10 +601,12 @@ def lines_by_year(
     """Small multiples: one panel per ``panel`` value, one line per ``who``; ``value`` 0..1.
 
     A year that rests on few observations is drawn as what it is: hollow marker, dotted line into
-    it, its n printed beside it. "Few" is ``few_col < few``; ``few_col`` defaults to ``texts``
-    when the data has that column (the texts behind the point), else ``n``.
+    it, its n printed beside it. "Few" is the data's boolean ``thin`` column when it has one (the
+    finding's own rule), else ``few_col < few``; ``few_col`` defaults to ``texts`` when the data
+    has that column (the texts behind the point), else ``n``. The n printed is ``few_col``'s.
     """
     col = few_col or ("texts" if "texts" in df else "n")
+    unit = "text" if col == "texts" else "observation"
     phone = width < 5
     fig = _figure(width, 3.1 if not phone else 2.6 * len(panels), title, subtitle)
     axes = fig.subplots(len(panels) if phone else 1, 1 if phone else len(panels), squeeze=False)
@@ -612,7 +619,7 @@ def lines_by_year(
             g = g.sort_values("year")
             color = PARTNER_COLORS.get(who, MUTED)
             x, v = g["year"].to_numpy(), g["value"].to_numpy(dtype=float) * 100
-            thin = (g[col] < few).to_numpy()
+            thin = (g["thin"].astype(bool) if "thin" in g else g[col] < few).to_numpy()
             for i in range(1, len(g)):
                 ax.plot(
                     x[i - 1 : i + 1],
@@ -625,7 +632,7 @@ def lines_by_year(
             ax.scatter(x[thin], v[thin], s=26, facecolor="white", edgecolor=color, lw=1.3, zorder=3)
             for xi, vi, ni in zip(x[thin], v[thin], g[col].to_numpy()[thin]):
                 ax.annotate(
-                    f"n={int(ni)}",
+                    plural(ni, unit) if col == "texts" else f"n={int(ni)}",
                     (xi, vi),
                     xytext=(0, -9 if vi > 50 else 6),
                     textcoords="offset points",
@@ -663,7 +670,9 @@ def lines_by_year(
     fig.legend(
         [ex],
         [
-            f"hollow, dotted: fewer than {few} {'texts' if col == 'texts' else 'observations'} (n shown)"
+            f"hollow, dotted: a year resting on few {unit}s (their number shown)"
+            if "thin" in df
+            else f"hollow, dotted: fewer than {few} {unit}s (their number shown)"
         ],
         loc="outside lower left",
         frameon=False,
