@@ -53,9 +53,46 @@ def title_block(ctx) -> str:
         f'<p class="dek">UN General Assembly and Security Council roll calls on Ukraine and Gaza, '
         f"{pd.Timestamp(w['date'].min()):%Y}\u2013{pd.Timestamp(w['date'].max()):%Y}: who abstains, "
         f"on what, and where the United States stands.</p>"
-        f'<p class="meta">Briefing dated {_e(date)} · latest vote in the data: {_e(vintage(ctx))} · '
+        f'<p class="meta">Briefing dated {_e(date)} · generated {_e(generated())} · '
+        f"latest vote in the data: {_e(vintage(ctx))} · "
         f"{len(w):,} voted texts in the window {p.window[0]:%Y-%m-%d}\u2013{p.window[1]:%Y-%m-%d} · "
         f"every figure computed from the UN roll calls</p>{whatif}</header>"
+    )
+
+
+def generated() -> str:
+    """The day this briefing was generated (UTC)."""
+    import datetime as dt
+
+    d = dt.datetime.now(dt.UTC).date()
+    return f"{d.day} {d:%B %Y}"
+
+
+UNDL_RECORD_URL = "https://digitallibrary.un.org/record/{}"
+
+
+def record_links_block(ctx) -> str:
+    """A link to the UN Digital Library voting record of every text in the window that has one,
+    and the texts that have none."""
+    from .findings import in_window, text_name
+
+    w = in_window(ctx).sort_values(["body", "date", "id"])
+    w = w.assign(undl_record=pd.to_numeric(w["undl_record"], errors="coerce"))
+    has = w[w["undl_record"].notna()]
+    links = ", ".join(
+        f'<a href="{UNDL_RECORD_URL.format(int(r))}">{_e(text_name(ctx, i))}</a>'
+        for i, r in zip(has["id"], has["undl_record"], strict=True)
+    )
+    none = [text_name(ctx, i) for i in w.loc[w["undl_record"].isna(), "id"]]
+    return (
+        f'<p class="records">UN Digital Library voting records of the {number(len(has))} texts '
+        f"in the window that have one: {links}.</p>"
+        + (
+            f'<p class="records">No record id is known for {number(len(none))} texts '
+            f"(drafts, amendments and motions known from press releases): {_e(', '.join(none))}.</p>"
+            if none
+            else ""
+        )
     )
 
 

@@ -1082,29 +1082,59 @@ def coverage(ctx) -> Finding:
     return Finding("coverage", s, "", None, cat, headline=head, texts=list(cat["id"]))
 
 
+def _focus_profiles(ctx) -> pd.DataFrame:
+    prof = profiles(ctx).pivot(index="iso3", columns="topic", values="profile")
+    names_ = ctx.members.set_index("iso3")["display_name"]
+    fc = ctx.params.focus_countries
+    return pd.DataFrame(
+        {
+            "state": [names_[i] for i in fc],
+            **{
+                f"{TOPIC_WORDS[t]} profile": [
+                    prof.loc[i, t] if i in prof.index else "no known vote" for i in fc
+                ]
+                for t in TOPICS
+            },
+        }
+    )
+
+
 def focus_table(ctx) -> pd.DataFrame:
-    """The focus countries' vote on every text of the two sets, with their profile on each
-    topic's hedger series: one row per focus country."""
+    """The focus countries, one row each: their profile on each topic's hedger series and
+    their Yes–No–Abstain–Non-voting counts over each topic's set (unknown votes counted
+    apart)."""
+    b = ctx.ballots()
+    out = _focus_profiles(ctx)
+    for topic in TOPICS:
+        ids = ctx.params.texts(topic)
+        f = b[b["text_id"].isin(ids) & b["iso3"].isin(ctx.params.focus_countries)]
+        counts = (
+            f.dropna(subset=["vote"])
+            .groupby(["iso3", "vote"], observed=False)
+            .size()
+            .unstack("vote")
+            .reindex(index=ctx.params.focus_countries, columns=list(VOTE_WORDS), fill_value=0)
+            .fillna(0)
+        )
+        unknown = f[f["vote"].isna()].groupby("iso3").size().reindex(ctx.params.focus_countries)
+        head = f"{TOPIC_WORDS[topic]} votes ({plural(len(ids), 'text')}: Y–N–A–X)"
+        out[head] = [
+            DASH.join(number(counts.loc[i, v]) for v in VOTE_WORDS)
+            + (f" (+{number(unknown[i])} unknown)" if pd.notna(unknown[i]) and unknown[i] else "")
+            for i in ctx.params.focus_countries
+        ]
+    return out
+
+
+def focus_votes(ctx) -> pd.DataFrame:
+    """The focus countries' vote on every text of the two sets (Y, N, A, X; ? = unknown)."""
     b = ctx.ballots()
     ids = ctx.params.all_texts
     f = b[b["text_id"].isin(ids) & b["iso3"].isin(ctx.params.focus_countries)]
     wide = f.pivot(index="iso3", columns="text_id", values="vote").reindex(columns=ids)
     wide = wide.astype(object).where(wide.notna(), "?")
     wide.columns = [chart_label(ctx, i, 28) for i in ids]
-    prof = profiles(ctx).pivot(index="iso3", columns="topic", values="profile")
-    names_ = ctx.members.set_index("iso3")["display_name"]
-    out = pd.DataFrame(
-        {
-            "state": [names_[i] for i in ctx.params.focus_countries],
-            "Ukraine profile": [
-                prof.loc[i, "ukraine"] if i in prof.index else "?"
-                for i in ctx.params.focus_countries
-            ],
-            "Gaza profile": [
-                prof.loc[i, "gaza"] if i in prof.index else "?" for i in ctx.params.focus_countries
-            ],
-        }
-    )
+    out = _focus_profiles(ctx)
     return pd.concat([out, wide.reindex(ctx.params.focus_countries).reset_index(drop=True)], axis=1)
 
 
@@ -1201,6 +1231,7 @@ __all__ = [
     "Finding",
     "all_findings",
     "focus_table",
+    "focus_votes",
     "hedger_texts",
     "profiles",
     "summary",
