@@ -631,6 +631,8 @@ def assembly_coverage(paths: Paths | None = None) -> pd.DataFrame:
     from .curate import load_rules
 
     paths = paths or Paths.default()
+    if not (paths.data / RECORDS_REL).exists():  # a project without the layer: nothing held
+        return pd.DataFrame(columns=COVERAGE_COLUMNS)
     rec = pd.read_csv(paths.data / RECORDS_REL, dtype=str, keep_default_na=False)
     return coverage_by_session(rec, sessions_table(load_rules(paths)))
 

@@ -1,9 +1,9 @@
-"""The `unga-brief` command line: curate, validate, run, ingest, fetch, diff.
+"""The `unga-brief` command line: curate, validate, run, ingest, fetch, diff, params.
 
 Every failure the user can act on is one line on stderr and a documented exit code
 (DESIGN §6): 0 ok, 2 invalid data or parameters (or an input that cannot be read or
-decoded), 3 network, 4 notebook, render or write failure, 5 another run holds the lock;
-130 interrupted, 141 output pipe closed, 143 terminated (SIGTERM); 1 an unexpected error
+decoded), 3 network, 4 notebook, render or write failure, 5 another run holds the lock,
+6 an input file that matches no catalogue text; 130 interrupted, 141 output pipe closed, 143 terminated (SIGTERM); 1 an unexpected error
 (``-v`` shows its traceback). The commands that write ``data/`` or publish (curate, ingest,
 fetch, run) hold the project lock and first clean up what a killed command left behind.
 """

@@ -3,7 +3,8 @@
 The CLI turns any of them into one line on stderr (:func:`one_line`) and the exit code of
 DESIGN §6: 2 invalid data or parameters (an input that cannot be read or decoded included),
 3 network, 4 notebook, render or write failure (a full disk, a read-only folder), 5 another
-command holds the lock. Signals end with the shell's codes: 130 interrupted (Ctrl-C),
+command holds the lock, 6 an input file that matches no catalogue text (add the text with
+``ingest --add --topic`` or remove the file). Signals end with the shell's codes: 130 interrupted (Ctrl-C),
 141 output pipe closed, 143 terminated (SIGTERM); 1 is an unexpected error (a bug: ``-v``
 prints its traceback).
 """
@@ -71,6 +72,13 @@ class MalformedFile(DataError):
 
 class UnknownText(DataError):
     """A catalogue id or source label that the catalogue does not know."""
+
+
+class UnmatchedFile(UnknownText):
+    """No record of a new input file maps to a catalogue text (exit 6: add the text or remove
+    the file)."""
+
+    exit_code = 6
 
 
 class SourceConflict(DataError):

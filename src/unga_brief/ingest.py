@@ -37,7 +37,13 @@ import yaml
 
 from . import changes as changes_mod
 from .catalog import TOPICS, load_texts_meta
-from .errors import DataError, MalformedFile, ParameterError, UngaBriefError, UnknownText
+from .errors import (
+    DataError,
+    MalformedFile,
+    ParameterError,
+    UngaBriefError,
+    UnmatchedFile,
+)
 from .paths import Paths, write_atomic
 from .raw import META_SUFFIX, attribution_line, meta_files, read_meta
 from .sources import sha256_of
@@ -56,13 +62,6 @@ UN_SYMBOL = re.compile(r"^[ASE](?:/[A-Z0-9][A-Za-z0-9.()-]{0,20}){1,6}(?: [A-Z])
 _DASHES = dict.fromkeys(
     map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
 )
-
-
-class UnmatchedFile(UnknownText):
-    """No record of a new input file maps to a catalogue text (exit 6: add the text or remove
-    the file)."""
-
-    exit_code = 6
 
 
 class TotalsContradiction(DataError):
