@@ -32,23 +32,48 @@ def scratch(tmp_path_factory) -> Paths:
     return Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
 
 
-def run_notebooks_in_process(paths: Paths, raw: dict, out_dir) -> dict:
+def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: bool = True) -> dict:
     """Execute the notebooks' code as papermill would, without a kernel; return the briefing
-    notebook's namespace."""
-    ns = {}
-    for name in NOTEBOOKS:
-        nb = nbformat.read(paths.notebooks / f"{name}.ipynb", as_version=4)
-        ns = {"__name__": "__main__"}
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            exec(compile(cell.source, f"{name}.ipynb", "exec"), ns)
-            if "parameters" in cell.metadata.get("tags", []):
-                ns.update(raw)  # what papermill injects below the parameters cell
-                ns["output_dir"] = str(out_dir)
-            if "ctx" in ns and ns["ctx"].display:
-                ns["ctx"].display = False
-    return ns
+    notebook's namespace. The notebooks of one run share one cache of computed frames (the same
+    parameters and data). With ``serialise=False`` every chart is drawn but not written as
+    SVG (the default run, the fixture run and the render tests write them all)."""
+    from unga_brief import charts, context
+
+    shared: dict = {}
+    real_open, real_save = context.open_context, charts.save
+
+    def open_shared(namespace, paths=None):
+        ctx = real_open(namespace, paths)
+        ctx.cache = shared
+        ctx.display = False
+        return ctx
+
+    def save_data_only(chart, name, figures_dir):
+        from unga_brief.safe_output import write_csv
+
+        out = __import__("pathlib").Path(figures_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(chart.data, out / f"{name}.csv")
+        return ""
+
+    context.open_context = open_shared
+    if not serialise:
+        charts.save = save_data_only
+    try:
+        ns = {}
+        for name in NOTEBOOKS:
+            nb = nbformat.read(paths.notebooks / f"{name}.ipynb", as_version=4)
+            ns = {"__name__": "__main__"}
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                exec(compile(cell.source, f"{name}.ipynb", "exec"), ns)
+                if "parameters" in cell.metadata.get("tags", []):
+                    ns.update(raw)  # what papermill injects below the parameters cell
+                    ns["output_dir"] = str(out_dir)
+        return ns
+    finally:
+        context.open_context, charts.save = real_open, real_save
 
 
 def random_params(rng: random.Random, frames) -> dict:
@@ -96,7 +121,7 @@ def test_random_parameter_sets_end_in_a_briefing_or_a_refusal(scratch, tmp_path)
             continue
         out = tmp_path / f"set{i}"
         try:
-            ns = run_notebooks_in_process(scratch, raw, out)
+            ns = run_notebooks_in_process(scratch, raw, out, serialise=False)
         except Exception as e:  # a crash is exit 4 for the user: a bug
             import traceback
 
