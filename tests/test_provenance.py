@@ -88,7 +88,9 @@ def test_attribution_lists_each_undl_input_with_its_own_date(mini_curated):
 
 
 def _ctx(paths):
-    return SimpleNamespace(paths=paths, catalog=load_catalog(paths))
+    cat = load_catalog(paths)
+    window = (cat["date"].min(), cat["date"].max())  # every text of the fixture
+    return SimpleNamespace(paths=paths, catalog=cat, params=SimpleNamespace(window=window))
 
 
 def test_sources_page_reflects_data_raw(mini_curated):

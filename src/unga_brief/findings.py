@@ -1133,7 +1133,12 @@ def focus_votes(ctx) -> pd.DataFrame:
     f = b[b["text_id"].isin(ids) & b["iso3"].isin(ctx.params.focus_countries)]
     wide = f.pivot(index="iso3", columns="text_id", values="vote").reindex(columns=ids)
     wide = wide.astype(object).where(wide.notna(), "?")
-    wide.columns = [chart_label(ctx, i, 28) for i in ids]
+    labels = [chart_label(ctx, i, 28) for i in ids]
+    seen: dict[str, int] = {}
+    for k, lab in enumerate(labels):  # two texts of one month with one title stay apart
+        seen[lab] = seen.get(lab, 0) + 1
+        labels[k] = lab if seen[lab] == 1 else f"{lab} ({seen[lab]})"
+    wide.columns = labels
     out = _focus_profiles(ctx)
     return pd.concat([out, wide.reindex(ctx.params.focus_countries).reset_index(drop=True)], axis=1)
 

@@ -34,12 +34,12 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose formula-like text cells start with ``'``; columns and index
     names are treated the same."""
     out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    for i in range(out.shape[1]):  # by position: two columns may share a name
+        s = out.iloc[:, i]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             mask = s.map(formula_like).astype(bool)
             if mask.any():
-                out[col] = s.astype(object).where(~mask, "'" + s.astype(str))
+                out.isetitem(i, s.astype(object).where(~mask, "'" + s.astype(str)))
     out.columns = [f"'{c}" if formula_like(c) else c for c in out.columns]
     return out
 
