@@ -25,6 +25,7 @@ from .members import load_tiles
 from .params import Params, notebook_values, resolve
 from .paths import Paths
 from .safe_output import write_csv
+from .words import number
 
 
 @dataclass
@@ -138,6 +139,11 @@ class Context:
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         write_csv(df, self.tables_dir / f"{name}.csv")
         shown = df if max_rows is None else df.head(max_rows)
+        shown = shown.copy()
+        for i in range(shown.shape[1]):  # counts with a thousands separator, like the text
+            col = shown.iloc[:, i]
+            if pd.api.types.is_integer_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                shown.isetitem(i, col.map(lambda v: number(v) if pd.notna(v) else v))
         shown = shown.astype(object).where(shown.notna(), "–")  # pd.NA would print as <NA>
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
         body = shown.to_html(index=False, classes="data", border=0, na_rep="–", escape=True)

@@ -134,6 +134,15 @@ def chart_label(ctx, tid: str, width: int = 44) -> str:
     return f"{title} · {month(t['date'])}"
 
 
+def short_ref(ctx, tid: str) -> str:
+    """A text in a tight label: its symbol without ``A/RES/`` (``ES-11/3``), else its month."""
+    t = _cat(ctx).loc[tid]
+    sym = t.get("symbol")
+    if isinstance(sym, str) and sym:
+        return sym.replace("A/RES/", "").replace("A/DEC/", "")
+    return month(t["date"])
+
+
 def set_words(ctx, ids: list[str], topic: str) -> str:
     """``the 13 Ukraine texts (Mar 2022–Feb 2026)``."""
     c = _cat(ctx).loc[ids]
@@ -847,13 +856,17 @@ def switchers(ctx) -> Finding:
         )
     top8 = ss.head(8).copy()
     top8["label"] = [
-        f"{chart_label(ctx, r.from_text, 24)} → {chart_label(ctx, r.to_text, 24)}: "
+        f"{short_ref(ctx, r.from_text)} → {short_ref(ctx, r.to_text)}: "
         f"{VOTE_WORDS[r.change[0]]} to {VOTE_WORDS[r.change[-1]]}"
+        for r in top8.itertuples()
+    ]
+    top8["texts"] = [
+        f"{chart_label(ctx, r.from_text)} → {chart_label(ctx, r.to_text)}"
         for r in top8.itertuples()
     ]
     top8["value"] = top8["states"]
     chart = charts.count_bars(
-        top8[["label", "value", "series", "from_text", "to_text", "change", "names"]],
+        top8[["label", "value", "texts", "series", "from_text", "to_text", "change", "names"]],
         title=title,
         xlabel="states switching",
         subtitle=(
