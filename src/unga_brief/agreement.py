@@ -45,14 +45,20 @@ def any_pair_agreement(
     ``key`` and ``iso3`` with ``vote``): ``iso3_a, iso3_b, agreement, n``, each unordered pair
     once. Same definition as :func:`unga_brief.measures.agreement_index`, computed with one-hot
     matrix products (vectorised)."""
-    w = long.pivot(index=key, columns="iso3", values="vote")
+    rec, _ = pd.factorize(long[key])
+    st, cols = pd.factorize(long["iso3"])
+    vote = pd.Categorical(long["vote"], categories=list("YNAX")).codes
     if states is not None:
-        w = w.reindex(columns=list(states))
-    cols = w.columns.to_numpy()
-    v = w.astype(object).to_numpy()
-    Y = (v == "Y").astype(np.float32)
-    N = (v == "N").astype(np.float32)
-    A = (v == "A").astype(np.float32)
+        want = pd.Index(list(states))
+        pos = want.get_indexer(cols)
+        keep = pos[st] >= 0
+        rec, st, vote, cols = rec[keep], pos[st[keep]], vote[keep], want
+    cols = np.asarray(cols, dtype=object)
+    shape = (rec.max() + 1 if len(rec) else 0, len(cols))
+    Y, N, A = (np.zeros(shape, dtype=np.float32) for _ in range(3))
+    for m, code in ((Y, 0), (N, 1), (A, 2)):
+        hit = vote == code
+        m[rec[hit], st[hit]] = 1.0
     P = Y + N + A
     both = P.T @ P
     # |a − b| is 1 for Yes/No and 0.5 for Abstain against Yes or No

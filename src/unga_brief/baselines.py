@@ -187,6 +187,14 @@ def most_above_baseline(
 _OUTCOMES = ("same", "both_abstain", "opposite", "partial", "absent_vs_vote", "absent_vs_abstain")
 
 
+def _vote_codes(a: pd.DataFrame) -> np.ndarray:
+    """Vote codes 0–3 for Y N A X (−1 unknown), without touching strings."""
+    v = a["vote"]
+    if not (isinstance(v.dtype, pd.CategoricalDtype) and list(v.cat.categories) == list("YNAX")):
+        v = pd.Categorical(v, categories=list("YNAX"))
+    return np.asarray(v.codes if hasattr(v, "codes") else v.cat.codes, dtype=np.int8)
+
+
 def coincidence_all_votes(
     assembly: pd.DataFrame, *, reference: str = "USA", window: tuple | None = None
 ) -> pd.DataFrame:
@@ -203,46 +211,37 @@ def coincidence_all_votes(
     absent_vs_abstain, non_voting, votes_only, state_2017, state_2021, n_votes_only,
     n_state_2017, n_state_2021``."""
     a = _ga(assembly, window)
-    ref = a.loc[a["iso3"] == reference, ["undl_record", "vote"]]
-    if ref.empty:
+    v = _vote_codes(a)
+    rec, _ = pd.factorize(a["undl_record"])
+    state, states = pd.factorize(a["iso3"])
+    is_ref = (states == reference)[state]
+    if not is_ref.any():
         raise ParameterError(f"{reference} casts no vote in the whole-Assembly layer")
-    other = a.loc[a["iso3"] != reference, ["undl_record", "date", "iso3", "vote"]]
-    ref_vote = pd.Series(ref["vote"].astype(str).to_numpy(), index=ref["undl_record"].to_numpy())
-    r = other["undl_record"].map(ref_vote).to_numpy(dtype=object)
-    s = other["vote"].astype(str).to_numpy(dtype=object)
-    ok = pd.notna(r)
-    r_yn, s_yn = np.isin(r, ["Y", "N"]), np.isin(s, ["Y", "N"])
-    r_x, s_x = r == "X", s == "X"
+    ref_by_rec = np.full(rec.max() + 1, -1, dtype=np.int8)
+    ref_by_rec[rec[is_ref]] = v[is_ref]
+    r = ref_by_rec[rec]
+    keep = ~is_ref & (r >= 0) & (v >= 0)
+    r, s = r[keep], v[keep]
+    Y, N, A, X = 0, 1, 2, 3
+    r_yn, s_yn = r <= N, s <= N
     outcome = np.select(
         [
-            ~ok,
-            r_x | s_x,
-            (r == "A") & (s == "A"),
+            (r == X) & s_yn | (s == X) & r_yn,
+            (r == X) | (s == X),
+            (r == A) & (s == A),
             r_yn & s_yn & (r == s),
             r_yn & s_yn,
         ],
-        ["", "absent", "both_abstain", "same", "opposite"],
-        default="partial",
-    ).astype(object)
-    absent = outcome == "absent"
-    other_vote = np.where(r_x, s, r)
-    outcome[absent & np.isin(other_vote, ["Y", "N"])] = "absent_vs_vote"
-    outcome[absent & ~np.isin(other_vote, ["Y", "N"])] = "absent_vs_abstain"
-    f = pd.DataFrame(
-        {
-            "year": other["date"].dt.year.to_numpy(),
-            "iso3": other["iso3"].to_numpy(),
-            "outcome": pd.Categorical(outcome, categories=list(_OUTCOMES)),
-        }
-    )
-    f = f[ok]
-    c = (
-        f.groupby(["year", "iso3", "outcome"], observed=False)
-        .size()
-        .unstack("outcome", fill_value=0)
-    )
-    c.columns = list(c.columns.astype(str))
-    c = c.reindex(columns=list(_OUTCOMES), fill_value=0)
+        [4, 5, 1, 0, 2],
+        default=3,
+    )  # indices into _OUTCOMES
+    years = a["date"].dt.year.to_numpy()[keep]
+    y0 = years.min() if len(years) else 0
+    ny, ns, no = (years.max() - y0 + 1) if len(years) else 0, len(states), len(_OUTCOMES)
+    key = ((years - y0) * ns + state[keep]) * no + outcome
+    counts = np.bincount(key, minlength=ny * ns * no).reshape(ny * ns, no)
+    idx = pd.MultiIndex.from_product([np.arange(y0, y0 + ny), states], names=["year", "iso3"])
+    c = pd.DataFrame(counts, index=idx, columns=list(_OUTCOMES))
     c = c[c.sum(axis=1) > 0]
     c["records"] = c[list(_OUTCOMES)].sum(axis=1)
     c["non_voting"] = c["absent_vs_vote"] + c["absent_vs_abstain"]
