@@ -148,7 +148,10 @@ def test_council_abstention_is_not_a_veto_but_a_no_is():
     assert not th.passes("council", 13, 1, p5_no=1)  # 13 − 1 − 1, the No a permanent one
     assert not th.passes("council", 8, 0)
     # adopted 10 − 0 − 5: one permanent member turning No defeats it
-    assert th.pivot_size("council", 10, 0, 5, p5_no=0, p5_not_no=5) == (1, "one permanent member votes No")
+    assert th.pivot_size("council", 10, 0, 5, p5_no=0, p5_not_no=5) == (
+        1,
+        "one permanent member votes No",
+    )
     # a procedural decision (Art. 27(2)) carries over a permanent member's No
     assert th.majority_rule("SC", "procedural", True, 11, 1)[0] == "procedural"
     assert th.passes("procedural", 11, 1)
@@ -177,9 +180,7 @@ def test_kappa_textbook_example():
     b = ["Y"] * 20 + ["N"] * 15 + ["N"] * 5 + ["Y"] * 10
     assert ag.weighted_kappa(a, b) == pytest.approx(0.4)
     # Scott's pi on the same table: pooled Yes (25 + 30)/100 = 0.55, pₑ = 0.55² + 0.45²
-    assert ag.weighted_kappa(a, b, chance="scott") == pytest.approx(
-        (0.7 - 0.505) / (1 - 0.505)
-    )
+    assert ag.weighted_kappa(a, b, chance="scott") == pytest.approx((0.7 - 0.505) / (1 - 0.505))
 
 
 def test_weighted_kappa_three_levels_by_hand():
@@ -418,3 +419,21 @@ def test_coincidence_table_has_every_year_of_the_layer(shipped):
     assert "USA" not in set(c["iso3"])
     rates = c[["votes_only", "state_2017", "state_2021"]].stack().dropna()
     assert len(rates) and rates.between(0, 1).all()
+
+
+def test_us_isolation_pools_every_states_counts():
+    # two states, one year: AAA same 3, opposite 1; BBB opposite 2 (votes only)
+    # pooled = 3 / (3 + 1 + 2) = .5; median of (.75, 0) = .375; one state at least half
+    layer = _layer(
+        {
+            "r1": ("2024-01-01", "YYN"),
+            "r2": ("2024-02-01", "NNY"),
+            "r3": ("2024-03-01", "YYX"),
+            "r4": ("2024-04-01", "YNA"),
+        },
+        ["USA", "AAA", "BBB"],
+    )
+    iso = bl.us_isolation_all_votes(bl.coincidence_all_votes(layer))
+    r = _one(iso, method="votes_only")
+    assert r["pooled"] == pytest.approx(3 / 6)
+    assert r["median"] == pytest.approx(0.375) and r["states_at_least_half"] == 1

@@ -222,7 +222,7 @@ def coincidence_all_votes(
     r = ref_by_rec[rec]
     keep = ~is_ref & (r >= 0) & (v >= 0)
     r, s = r[keep], v[keep]
-    Y, N, A, X = 0, 1, 2, 3
+    N, A, X = 1, 2, 3  # vote codes (Y = 0)
     r_yn, s_yn = r <= N, s <= N
     outcome = np.select(
         [
@@ -270,11 +270,16 @@ def coincidence_table(coincidence: pd.DataFrame) -> pd.DataFrame:
 
 
 def us_isolation_all_votes(coincidence: pd.DataFrame) -> pd.DataFrame:
-    """Per year, how isolated the US was across the Assembly: the median state's coincidence
-    with it and the number of states at or above one half, under each method
-    (``year, method, records, median, states_at_least_half, states``)."""
+    """Per year, how isolated the US was across the Assembly, under each method: ``pooled``
+    (every state's counts added up, as the State Department's overall figure: (same + ½ partial)
+    ÷ n), ``median`` (the median state's coincidence), ``states_at_least_half`` (states voting
+    with the US at least half the time) and ``states`` (with a figure); ``records`` = roll calls
+    held that year. Columns: ``year, method, records, pooled, median, states_at_least_half,
+    states``."""
     rows = []
     for (year,), g in coincidence.groupby(["year"]):
+        tot = g[list(_OUTCOMES)].sum()
+        pooled = _methods(pd.DataFrame([tot]))
         for m in ("votes_only", "state_2017", "state_2021"):
             v = g[m].dropna()
             rows.append(
@@ -282,6 +287,7 @@ def us_isolation_all_votes(coincidence: pd.DataFrame) -> pd.DataFrame:
                     "year": year,
                     "method": m,
                     "records": int(g["records"].max()),
+                    "pooled": float(pooled[m].iloc[0]),
                     "median": float(v.median()) if len(v) else float("nan"),
                     "states_at_least_half": int((v >= 0.5).sum()),
                     "states": int(len(v)),

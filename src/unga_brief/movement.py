@@ -61,7 +61,9 @@ def moved_with_us(
     mask = late.notna().to_numpy()
     gap = np.abs(earlier_score.to_numpy()[:, None] - us[scored_after].to_numpy()[None, :])
     with np.errstate(invalid="ignore", divide="ignore"):
-        earlier_distance = (gap * mask).sum(axis=1) / np.where(mask.any(axis=1), mask.sum(axis=1), np.nan)
+        earlier_distance = (gap * mask).sum(axis=1) / np.where(
+            mask.any(axis=1), mask.sum(axis=1), np.nan
+        )
     out = pd.DataFrame(
         {
             "earlier_texts": prior.notna().sum(axis=1),

@@ -103,9 +103,13 @@ def pivot_size(
     k = 0
     y, n, o = yes, no, others
     if rule == "procedural":
-        return (yes - SC_VOTES_NEEDED + 1, "Yes → No") if ok else (
-            SC_VOTES_NEEDED - yes,
-            "others → Yes",
+        return (
+            (yes - SC_VOTES_NEEDED + 1, "Yes → No")
+            if ok
+            else (
+                SC_VOTES_NEEDED - yes,
+                "others → Yes",
+            )
         )
     if rule == "council":
         if ok:
@@ -142,9 +146,7 @@ def _counts(b: pd.DataFrame) -> pd.DataFrame:
     )
     p5 = known[known["iso3"].isin(P5)]
     c["p5_no"] = p5[p5["vote"] == "N"].groupby("text_id").size().reindex(c.index, fill_value=0)
-    c["p5_not_no"] = (
-        p5[p5["vote"] != "N"].groupby("text_id").size().reindex(c.index, fill_value=0)
-    )
+    c["p5_not_no"] = p5[p5["vote"] != "N"].groupby("text_id").size().reindex(c.index, fill_value=0)
     return c
 
 
@@ -167,7 +169,7 @@ def threshold_table(
     ``also_two_thirds`` (GA: would it also carry two thirds), ``pivot`` (:func:`pivot_size`),
     ``pivot_change``, ``pivot_two_thirds`` (the pivot had two thirds applied), ``pivot_blocs``
     (the blocs with at least ``pivot`` members on the winning side, who could reverse it
-    alone; blank where the country votes are unknown), ``known_votes``, ``coverage_note``.
+    alone; "unknown" where the winning side's list is not complete), ``known_votes``, ``coverage_note``.
     Totals are the official ones; the P5 votes of a Council text come from its rows (or from
     ``vetoed_by``)."""
     cat = catalog.rename(columns={"id": "text_id"})
@@ -273,8 +275,11 @@ def _pivot_blocs(b, bm, tid, ok, k, body) -> str:
             p5 = mine[mine["iso3"].isin(P5) & (mine["vote"] != "N")]
             return " ".join(sorted(p5["iso3"])) + " (each alone)" if len(p5) else ""
         return ""
-    if mine.empty or k <= 0:
+    if k <= 0:
         return ""
+    lists = b.loc[b["text_id"] == tid, "known_lists"]
+    if lists.empty or side[0] not in str(lists.iloc[0]):
+        return "unknown (that list is not complete)"
     on_side = mine[mine["vote"].isin(side)][["iso3"]]
     held = bm[bm["text_id"] == tid].merge(on_side, on="iso3")
     n = held.groupby("group").size()

@@ -75,8 +75,8 @@ def weighted_tally(
     value = b["population"] if weight == "population" else b["gdp_ppp"]
     has = value.notna()
     pop_total = b.groupby("text_id")["population"].sum()
-    left = b[~has].groupby("text_id").agg(
-        left_out_states=("iso3", "size"), _pop=("population", "sum")
+    left = (
+        b[~has].groupby("text_id").agg(left_out_states=("iso3", "size"), _pop=("population", "sum"))
     )
     bw = b[has].assign(_w=value[has].astype(float))
     bw["_v"] = bw["vote"].astype(object).fillna("unknown")
@@ -87,10 +87,9 @@ def weighted_tally(
     out = shares.reset_index()
     out["states"] = out["text_id"].map(bw.groupby("text_id").size())
     out["left_out_states"] = out["text_id"].map(left["left_out_states"]).fillna(0).astype(int)
-    out["left_out_population"] = (
-        out["text_id"].map(left["_pop"]).fillna(0).astype(float)
-        / out["text_id"].map(pop_total).astype(float)
-    )
+    out["left_out_population"] = out["text_id"].map(left["_pop"]).fillna(0).astype(float) / out[
+        "text_id"
+    ].map(pop_total).astype(float)
     out["name"] = out["text_id"].map(st["name"])
     out["date"] = out["text_id"].map(st["date"])
     out["topic"] = out["text_id"].map(b.drop_duplicates("text_id").set_index("text_id")["topic"])
