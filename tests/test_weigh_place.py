@@ -437,3 +437,28 @@ def test_us_isolation_pools_every_states_counts():
     r = _one(iso, method="votes_only")
     assert r["pooled"] == pytest.approx(3 / 6)
     assert r["median"] == pytest.approx(0.375) and r["states_at_least_half"] == 1
+
+
+def test_topic_coincidence_set_against_all_votes():
+    layer = _layer(
+        {"r1": ("2024-01-01", "YY"), "r2": ("2024-02-01", "YN"), "r3": ("2025-02-01", "NY")},
+        ["USA", "AAA"],
+    )
+    allv = bl.coincidence_all_votes(layer)
+    # the topic frame in the shape of posture.coincidence_with_us: 2024 Ukraine, AAA and BBB
+    topic = pd.DataFrame(
+        {
+            "iso3": ["AAA", "BBB"],
+            "topic": "ukraine",
+            "year": 2024,
+            "method": "state_2021",
+            "same": [2, 0],
+            "partial": [0, 2],
+            "n": [2, 2],
+        }
+    )
+    t = bl.topic_vs_all_votes(topic, allv).set_index("year")
+    # all votes 2024: AAA same 1, opposite 1 → .5; Ukraine pooled (2 + ½·2) / 4 = .75
+    assert t.loc[2024, "all_votes"] == pytest.approx(0.5)
+    assert t.loc[2024, "ukraine"] == pytest.approx(0.75) and t.loc[2024, "ukraine_n"] == 4
+    assert np.isnan(t.loc[2025, "ukraine"]) and t.loc[2025, "all_votes"] == 0

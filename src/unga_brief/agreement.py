@@ -108,9 +108,12 @@ def weighted_kappa(a, b, *, chance: str = "cohen") -> float:
     """Chance-corrected agreement: Cohen's weighted kappa, κ = (Pₒ − Pₑ) ÷ (1 − Pₑ), on the
     texts where both states voted Yes, No or Abstain. Pₒ is the agreement index (Yes = 1,
     Abstain = 0.5, No = 0, agreement 1 − |a − b|); Pₑ is the agreement expected if each state
-    cast its own mix of votes at random, with the same linear weights (with ``chance="scott"``,
-    both states' votes pooled: Scott's pi). 1 is perfect agreement, 0 no more than chance,
-    below 0 less than chance; shown with its n and a bootstrap interval over texts."""
+    cast its own mix of votes at random, with the same linear weights (Scott's pi, the variant,
+    pools both states' votes). 1 is perfect agreement, 0 no more than chance, below 0 less than
+    chance; a state that cast the same vote on every text gives 0 whatever the raw agreement.
+    Shown with its n and a 95 % bootstrap interval over texts.
+
+    ``chance="scott"`` gives Scott's pi."""
     sa, sb = _paired(a, b)
     if len(sa) == 0:
         return float("nan")

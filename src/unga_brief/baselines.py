@@ -204,8 +204,10 @@ def coincidence_all_votes(
     partial = exactly one of the two abstained while the other voted Yes or No; non-voting =
     either did not vote (kept apart); both abstaining is counted apart too. The three methods
     then follow the definitions above (votes only; 2017; 2021). Every roll call of the
-    whole-Assembly layer held for that year counts, and the year's coverage is stated beside it
-    (:func:`year_coverage`).
+    whole-Assembly layer held for that year counts, and the year's coverage (records held
+    against records known to exist) is stated beside it.
+
+    See :func:`year_coverage` for the coverage.
 
     Columns: ``year, iso3, records, same, both_abstain, opposite, partial, absent_vs_vote,
     absent_vs_abstain, non_voting, votes_only, state_2017, state_2021, n_votes_only,
@@ -294,6 +296,31 @@ def us_isolation_all_votes(coincidence: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def topic_vs_all_votes(
+    topic_coincidence: pd.DataFrame, all_votes: pd.DataFrame, *, method: str = "state_2021"
+) -> pd.DataFrame:
+    """The US's coincidence with the Assembly on the Ukraine and Gaza texts set against its
+    coincidence on all GA roll calls, per calendar year, each pooled over every state ((same +
+    ½ partial) ÷ n, counts added up). ``topic_coincidence`` is
+    :func:`unga_brief.posture.coincidence_with_us` (by topic and year); ``all_votes`` is
+    :func:`coincidence_all_votes`. Columns: ``year, all_votes, all_votes_records, ukraine,
+    ukraine_n, gaza, gaza_n`` (n = state-text pairs counted)."""
+    iso = us_isolation_all_votes(all_votes)
+    iso = iso[iso["method"] == method].set_index("year")
+    out = pd.DataFrame({"all_votes": iso["pooled"], "all_votes_records": iso["records"]})
+    t = topic_coincidence[topic_coincidence["method"] == method]
+    g = t.groupby(["year", "topic"])[["same", "partial", "n"]].sum()
+    pooled = (g["same"] + 0.5 * g["partial"]) / g["n"].where(g["n"] > 0)
+    for topic in ("ukraine", "gaza"):
+        if topic in set(t["topic"]):
+            out[topic] = pooled.xs(topic, level="topic")
+            out[f"{topic}_n"] = g["n"].xs(topic, level="topic")
+        else:
+            out[topic], out[f"{topic}_n"] = np.nan, 0
+    out[["ukraine_n", "gaza_n"]] = out[["ukraine_n", "gaza_n"]].fillna(0).astype(int)
+    return out.rename_axis("year").reset_index()
 
 
 def year_coverage(records: pd.DataFrame, coverage: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -283,8 +283,9 @@ def definitions() -> pd.DataFrame:
         *agreement.DEFINITIONS,
         *movement.DEFINITIONS,
     ]
+    # the first paragraph of each docstring is the definition (the rest documents columns)
     rows = [
-        (term, " ".join((fn.__doc__ or "").split()), fn.__name__)
+        (term, " ".join((fn.__doc__ or "").split("\n\n")[0].split()), fn.__name__)
         for term, fn in [*_DEFINITIONS, *extra]
     ]
     return pd.DataFrame(rows, columns=["term", "definition", "function"])

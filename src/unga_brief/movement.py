@@ -34,8 +34,7 @@ def moved_with_us(
     US vote is |its score − the US score| (Yes = 1, Abstain = 0.5, No = 0). Its earlier
     distance is the same measured from its mean score on the 2022–24 Ukraine texts. A state
     moved toward the US when its distance, averaged over the later texts, is smaller than the
-    earlier one by at least ``min_move`` (a quarter of the scale: half a step from Yes to
-    Abstain), and away from it when larger by as much; otherwise it did not move. Non-voting
+    earlier one by at least a quarter of the scale (half a step from Yes to Abstain), and away from it when larger by as much; otherwise it did not move. Non-voting
     is not scored. A state with no scored earlier vote, or none later, is counted apart
     ("unknown earlier" / "unknown later"), never as unmoved.
 

@@ -57,7 +57,7 @@ def majority_rule(body: str, majority: str, adopted, yes, no) -> tuple[str, str]
     nine votes of any members on a procedural matter the catalogue marks as such (Art. 27(2)). A
     General Assembly text needs a two-thirds majority of the members present and voting — those
     casting Yes or No, abstentions not counted (rules 83, 84 and 86) — where the catalogue
-    records that a two-thirds majority was required (its ``majority`` field, from the record,
+    records that a two-thirds majority was required (its majority field, from the record,
     press release or report named there), or where a text was reported not adopted although
     its Yes votes outnumbered its No votes (which only a two-thirds requirement explains);
     otherwise a simple majority of those present and voting (rule 85). An equally divided vote
@@ -98,7 +98,9 @@ def pivot_size(
     left, abstaining or non-voting states turned Yes). For a Council text, one permanent member
     turning No defeats it, and the Yes votes above eight turned No defeat it too; a failed one
     needs every permanent member's No withdrawn (turned Yes) and enough Yes votes to reach
-    nine. ``others`` = abstaining + non-voting states (the pool a failed text may draw on)."""
+    nine.
+
+    ``others`` = abstaining + non-voting states (the pool a failed text may draw on)."""
     ok = passes(rule, yes, no, p5_no)
     k = 0
     y, n, o = yes, no, others

@@ -49,7 +49,7 @@ def weighted_tally(
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Population-weighted tally: on a GA text, the share of the Member States' population (in
-    one stated year, from the World Bank figures of ``data/reference/population.csv``) whose
+    one stated year, from the World Bank's figures in the project's reference data) whose
     government voted Yes, No or Abstain, did not vote, or whose vote is unknown; the five shares
     sum to 100 %. The denominator is the population of all the states entitled to vote (the 193
     Members), less any states set aside by name (e.g. China and India, shown as a second
