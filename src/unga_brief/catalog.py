@@ -19,6 +19,8 @@ TOPICS = {"ukraine", "gaza"}
 BODIES = {"GA", "SC"}
 KINDS = {"resolution", "decision", "amendment", "draft", "motion"}
 COVERAGE = ["full", "partial", "totals"]
+#: The majority a text needed, where a record or report states it (``thresholds.majority_rule``).
+MAJORITIES = {"simple", "two-thirds", "procedural"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ALLOWED_KEYS = {
     "id",
@@ -32,6 +34,8 @@ _ALLOWED_KEYS = {
     "adopted",
     "vetoed_by",
     "outcome_source",
+    "majority",
+    "majority_source",
     "note",
     "resolutions",
     "tags",
@@ -57,6 +61,7 @@ CATALOG_COLUMNS = [
     "members",
     "adopted",
     "vetoed_by",
+    "majority",
     "tags",
     "undl_record",
     "coverage",
@@ -103,6 +108,12 @@ def load_texts_meta(paths: Paths) -> list[dict]:
             raise MalformedFile(f"{where}: topic {t['topic']!r} not in {sorted(TOPICS)}")
         if t.get("kind") and t["kind"] not in KINDS:
             raise MalformedFile(f"{where}: kind {t['kind']!r} not in {sorted(KINDS)}")
+        if t.get("majority") is not None and (
+            t["majority"] not in MAJORITIES or not t.get("majority_source")
+        ):
+            raise MalformedFile(
+                f"{where}: majority must be one of {sorted(MAJORITIES)}, with a majority_source"
+            )
         if t.get("symbol") is None and not t.get("note"):
             raise MalformedFile(
                 f"{where}: a text without a confirmed symbol needs a note saying why"

@@ -434,6 +434,7 @@ def build_catalog(
                 "members": members,
                 "adopted": "true" if adopted else "false",
                 "vetoed_by": " ".join(m.get("vetoed_by") or []),
+                "majority": m.get("majority") or "",
                 "tags": " ".join(m.get("tags") or []),
                 "undl_record": m.get("undl_record") or records.get(tid, ""),
                 "coverage": coverage,
@@ -448,6 +449,8 @@ def build_catalog(
                         [
                             m.get("note"),
                             m.get("outcome_source") and f"Outcome: {m['outcome_source']}",
+                            m.get("majority")
+                            and f"Majority: {m['majority']} ({m['majority_source']})",
                         ],
                     )
                 ),

@@ -273,7 +273,21 @@ _DEFINITIONS = [
 
 def definitions() -> pd.DataFrame:
     """The definitions as the methodology section quotes them: ``term, definition, function``."""
-    rows = [(term, " ".join((fn.__doc__ or "").split()), fn.__name__) for term, fn in _DEFINITIONS]
+    from . import agreement, baselines, movement, thresholds, weights
+
+    extra = [
+        ("Majority rule", thresholds.majority_rule),
+        ("Pivot", thresholds.pivot_size),
+        *weights.DEFINITIONS,
+        *baselines.DEFINITIONS,
+        *agreement.DEFINITIONS,
+        *movement.DEFINITIONS,
+    ]
+    # the first paragraph of each docstring is the definition (the rest documents columns)
+    rows = [
+        (term, " ".join((fn.__doc__ or "").split("\n\n")[0].split()), fn.__name__)
+        for term, fn in [*_DEFINITIONS, *extra]
+    ]
     return pd.DataFrame(rows, columns=["term", "definition", "function"])
 
 
