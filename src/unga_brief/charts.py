@@ -596,9 +596,11 @@ def lines_by_year(
     ylabel: str = "agreement with the US (%)",
     few: int = 3,
     few_col: str | None = None,
+    colors: dict[str, str] | None = None,
     width: float,
 ) -> Chart:
     """Small multiples: one panel per ``panel`` value, one line per ``who``; ``value`` 0..1.
+    ``colors`` maps a ``who`` to its colour (default: the partners' palette).
 
     A year that rests on few observations is drawn as what it is: hollow marker, dotted line into
     it, its n printed beside it. "Few" is the data's boolean ``thin`` column when it has one (the
@@ -617,7 +619,7 @@ def lines_by_year(
         ends: list[tuple[str, float, float]] = []
         for who, g in d.groupby("who", sort=False):
             g = g.sort_values("year")
-            color = PARTNER_COLORS.get(who, MUTED)
+            color = (colors or PARTNER_COLORS).get(who, MUTED)
             x, v = g["year"].to_numpy(), g["value"].to_numpy(dtype=float) * 100
             thin = (g["thin"].astype(bool) if "thin" in g else g[col] < few).to_numpy()
             for i in range(1, len(g)):
@@ -654,7 +656,7 @@ def lines_by_year(
                 fontsize=TEXT_PT,
                 va="center",
                 ha="left",
-                color=PARTNER_COLORS.get(who, MUTED),
+                color=(colors or PARTNER_COLORS).get(who, MUTED),
                 arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "lw": 0.5}
                 if abs(yl - ve) > 3 or xe < max(years_all)
                 else None,
@@ -829,6 +831,66 @@ def count_bars(
     ax.set_xlabel(_axis_label(xlabel, width))
     ax.set_xlim(0, max(d["value"].max() * 1.15, 1))
     alt = f"{title}. " + "; ".join(f"{nm}: {number(v)}" for nm, v in zip(names, d["value"]))
+    return Chart(fig, d, title, subtitle, alt)
+
+
+@_two_layouts
+def scatter_diagonal(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    subtitle: str,
+    xlabel: str,
+    ylabel: str,
+    named: str = "named",
+    label: str = "label",
+    color: str = TOPIC_COLORS["ukraine"],
+    width: float,
+) -> Chart:
+    """One dot per row (``x`` against ``y``, fractions 0..1) with the diagonal ``y = x``; rows
+    whose ``named`` column is true carry their ``label``."""
+    d = df.reset_index(drop=True)
+    side = min(width * 0.62, 3.4)
+    fig = _figure(width, side + 0.5, title, subtitle)
+    ax = fig.add_subplot()
+    xs, ys = d[x].to_numpy(dtype=float) * 100, d[y].to_numpy(dtype=float) * 100
+    xmax = float(min(100.0, max(25.0, np.nanmax(xs) * 1.15 if len(xs) else 25.0)))
+    ax.plot([0, xmax], [0, xmax], color="#BBBBBB", lw=1, ls="--", zorder=1)
+    ax.scatter(xs, ys, s=12, color=color, alpha=0.55, lw=0, zorder=2)
+    if named in d:  # the named states listed at the right, pushed apart, a thin line to each dot
+        pick = d[named].astype(bool).to_numpy()
+        ax.scatter(xs[pick], ys[pick], s=22, color=color, zorder=3)
+        order = np.argsort(-ys[pick])
+        px, py = xs[pick][order], ys[pick][order]
+        labs = d.loc[pick, label].to_numpy()[order]
+        spots = _spread(list(py), gap=7.0, lo=2, hi=100)
+        for xi, yi, nm, yl in zip(px, py, labs, spots):
+            ax.annotate(
+                str(nm),
+                (xi, yi),
+                xytext=(xmax * 0.62, yl),
+                textcoords="data",
+                va="center",
+                fontsize=SMALL_PT,
+                color=INK,
+                arrowprops={"arrowstyle": "-", "color": "#BBBBBB", "lw": 0.5},
+            )
+    ax.set_xlim(-1, xmax)
+    ax.set_ylim(-2, 102)
+    ax.set_xlabel(_axis_label(xlabel, width))
+    ax.set_ylabel(_axis_label(ylabel, width))
+    ax.grid(color="#EEEEEE")
+    alt = (
+        f"{title}. "
+        + "; ".join(
+            f"{r[label]}: {r[x] * 100:.0f}% vs {r[y] * 100:.0f}%"
+            for _, r in d[d[named].astype(bool)].iterrows()
+        )
+        if named in d
+        else title
+    )
     return Chart(fig, d, title, subtitle, alt)
 
 
