@@ -73,8 +73,8 @@ def weighted(ctx) -> Finding:
         f"Ukraine texts and {pct(share('gaza'))} on the Gaza texts"
     )
     sentence = (
-        f"{title} ({year} population, {WORLD_BANK}; mean over {plural(len(p.ukraine_texts), 'text')} "
-        f"and {plural(len(p.gaza_texts), 'text')}). Without China and India: "
+        f"{title} ({year} population, {WORLD_BANK}; mean over the {plural(len(p.ukraine_texts), 'Ukraine text')} "
+        f"and the {plural(len(p.gaza_texts), 'Gaza text')}). Without China and India: "
         f"{pct(share('ukraine', excluded='CHN IND'))} vs {pct(share('gaza', excluded='CHN IND'))}. "
         f"Weighted by GDP (PPP): {pct(share('ukraine', 'gdp_ppp'))} vs {pct(share('gaza', 'gdp_ppp'))}"
         + (
