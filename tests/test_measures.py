@@ -14,7 +14,6 @@ from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 from unga_brief import measures as m
 from unga_brief import tables
 from unga_brief.errors import DataError, ParameterError, UnknownText
-from unga_brief.members import group_membership
 from unga_brief.paths import Paths
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +195,7 @@ def test_vectorised_membership_equals_members_group_membership(shipped_inputs):
     ours = m.bloc_membership(shipped_inputs.groups, some, names).sort_values(
         ["text_id", "group", "iso3"], ignore_index=True
     )
-    theirs = group_membership(shipped_inputs.groups, some, names).sort_values(
+    theirs = F.group_membership(shipped_inputs.groups, some, names).sort_values(
         ["text_id", "group", "iso3"], ignore_index=True
     )
     pd.testing.assert_frame_equal(ours, theirs)
@@ -414,7 +413,7 @@ def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_
     )
     assert not set(partial) & set(r["text_id"])
     for i in partial:
-        assert m.text_name(cat.loc[i].to_dict() | {"text_id": i}) in r["coverage_note"].iloc[0]
+        assert m.text_label(cat.loc[i].to_dict() | {"text_id": i}) in r["coverage_note"].iloc[0]
     # a text with a complete Yes list answers "did this state vote Yes?" for every state
     yes_complete = [i for i in partial if "Y" in cat.loc[i, "complete_lists"]]
     for i in yes_complete:

@@ -8,7 +8,6 @@ from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
 from unga_brief import measures as m
 from unga_brief import tables
-from unga_brief.members import members_on
 from unga_brief.paths import Paths
 
 # States in order: USA RUS CHN EGY FIN IND DEU
@@ -217,7 +216,7 @@ def test_shipped_bloc_membership_dated_egypt_brics_finland_nato(shipped_inputs, 
     assert "SAU" not in members("ga-es10-23", "BRICS")  # status unclear: never counted
     for tid in ("ga-es11-06", "ga-es10-23"):
         for bloc in ("BRICS", "NATO"):
-            expected = len(members_on(shipped_inputs.groups, bloc, cat.loc[tid, "date"]))
+            expected = len(F.members_on(shipped_inputs.groups, bloc, cat.loc[tid, "date"]))
             assert _row(counts, text_id=tid, scope=bloc)["members"] == expected
 
 

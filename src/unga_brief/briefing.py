@@ -74,16 +74,16 @@ UNDL_RECORD_URL = "https://digitallibrary.un.org/record/{}"
 def record_links_block(ctx) -> str:
     """A link to the UN Digital Library voting record of every text in the window that has one,
     and the texts that have none."""
-    from .findings import in_window, text_name
+    from .findings import in_window, reader_name
 
     w = in_window(ctx).sort_values(["body", "date", "id"])
     w = w.assign(undl_record=pd.to_numeric(w["undl_record"], errors="coerce"))
     has = w[w["undl_record"].notna()]
     links = ", ".join(
-        f'<a href="{UNDL_RECORD_URL.format(int(r))}">{_e(text_name(ctx, i))}</a>'
+        f'<a href="{UNDL_RECORD_URL.format(int(r))}">{_e(reader_name(ctx, i))}</a>'
         for i, r in zip(has["id"], has["undl_record"], strict=True)
     )
-    none = [text_name(ctx, i) for i in w.loc[w["undl_record"].isna(), "id"]]
+    none = [reader_name(ctx, i) for i in w.loc[w["undl_record"].isna(), "id"]]
     return (
         f'<p class="records">UN Digital Library voting records of the {number(len(has))} texts '
         f"in the window that have one: {links}.</p>"

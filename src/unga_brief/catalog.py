@@ -14,11 +14,8 @@ import yaml
 
 from .errors import DataError, MalformedFile, UnknownText
 from .paths import Paths
+from .vocab import COVERAGE, KINDS, TOPICS
 
-TOPICS = {"ukraine", "gaza"}
-BODIES = {"GA", "SC"}
-KINDS = {"resolution", "decision", "amendment", "draft", "motion"}
-COVERAGE = ["full", "partial", "totals"]
 #: The majority a text needed, where a record or report states it (``thresholds.majority_rule``).
 MAJORITIES = {"simple", "two-thirds", "procedural"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -156,16 +153,22 @@ def load_catalog(paths: Paths) -> pd.DataFrame:
         out[c] = pd.to_numeric(out[c].replace("", None)).astype("Int64")
     out["adopted"] = out["adopted"].map({"true": True, "false": False, "": pd.NA}).astype("boolean")
     out["symbol_confirmed"] = out["symbol_confirmed"] == "true"
-    out["coverage"] = pd.Categorical(out["coverage"], categories=COVERAGE)
+    out["coverage"] = pd.Categorical(out["coverage"], categories=list(COVERAGE))
     return out
 
 
-def text_label(row: pd.Series | dict) -> str:
-    """How a text is named in messages: its symbol, or its source label (flagged) if unconfirmed."""
-    sym = row.get("symbol")
+def text_label(row) -> str:
+    """How a text is named in messages and notes: its symbol, or its source label flagged as
+    unconfirmed. ``row``: a mapping or a record with ``symbol``, ``label`` and ``id`` or
+    ``text_id``."""
+
+    def get(key):
+        return row.get(key) if hasattr(row, "get") else getattr(row, key, None)
+
+    sym = get("symbol")
     if isinstance(sym, str) and sym:
         return sym
-    return f"{row.get('label') or row.get('id')} [symbol unconfirmed]"
+    return f"{get('label') or get('id') or get('text_id')} [symbol unconfirmed]"
 
 
 def require_texts(catalog: pd.DataFrame, ids: list[str], *, what: str = "text id") -> None:

@@ -29,12 +29,12 @@ from .errors import (
 from .members import build_reference
 from .paths import Paths, write_atomic
 from .sources import TOTALS_HEADER, VOTE_HEADER, read_csv_strict, sha256_of
+from .vocab import BASES
 
 log = logging.getLogger(__name__)
 
 VOTE_CODES = ("Y", "N", "A", "X")
 BASIS_BY_RANK = {1: "record", 2: "list", 3: "derived", 4: "named", 5: "named"}
-BASIS_ORDER = ["record", "list", "derived", "named"]
 #: Rows of rank 1-3 come from complete roll calls: a text with any such row must be full.
 ROLL_CALL_MAX_RANK = 3
 VOTE_COLUMNS = ["text_id", "iso3", "vote", "basis", "rank", "source", "citation"]
@@ -440,7 +440,7 @@ def build_catalog(
                 "coverage": coverage,
                 "complete_lists": complete,
                 "rows": n,
-                "basis_mix": " ".join(f"{b}:{mix[b]}" for b in BASIS_ORDER if b in mix),
+                "basis_mix": " ".join(f"{b}:{mix[b]}" for b in BASES if b in mix),
                 "source": tot["file"],
                 "source_citation": tot["citation"],
                 "note": " ".join(

@@ -116,7 +116,7 @@ def in_window(ctx) -> pd.DataFrame:
     return c[(c["date"] >= w[0]) & (c["date"] <= w[1])]
 
 
-def text_name(ctx, tid: str) -> str:
+def reader_name(ctx, tid: str) -> str:
     """A text in sentences: its document symbol, else its short title in quotes."""
     t = _cat(ctx).loc[tid]
     sym = t.get("symbol")
@@ -218,14 +218,16 @@ def topic_trend(ctx, topic: str) -> Finding:
     word = TOPIC_WORDS[topic]
     what = set_words(ctx, ids, topic)
     if len(ids) == 1:
-        title = f"One {word} text in the window: {text_name(ctx, first.name)} passed {tally(first)}"
+        title = (
+            f"One {word} text in the window: {reader_name(ctx, first.name)} passed {tally(first)}"
+        )
         sentence = (
             f"{title} (Yes{DASH}No{DASH}Abstain, of {number(first['members'])} members; "
             f"{number(first['official_non_voting'])} non-voting)."
             if pd.notna(first["official_non_voting"])
             else f"{title}."
         )
-        head = f"{word}: one text in the window, {text_name(ctx, first.name)} ({tally(first)})."
+        head = f"{word}: one text in the window, {reader_name(ctx, first.name)} ({tally(first)})."
     else:
         d_yes = int(last["official_yes"]) - int(first["official_yes"])
         d_abs = int(last["official_abstain"]) - int(first["official_abstain"])
@@ -238,13 +240,13 @@ def topic_trend(ctx, topic: str) -> Finding:
         )
         low = rows.sort_values(["official_yes", "date"]).iloc[0]
         sentence = (
-            f"{title}: {text_name(ctx, first.name)} passed {tally(first)} and "
-            f"{text_name(ctx, last.name)} {tally(last)} (Yes{DASH}No{DASH}Abstain, of "
+            f"{title}: {reader_name(ctx, first.name)} passed {tally(first)} and "
+            f"{reader_name(ctx, last.name)} {tally(last)} (Yes{DASH}No{DASH}Abstain, of "
             f"{number(last['members'])} members); abstentions "
             + change(d_abs, "rose by", "fell by", "were unchanged")
             + (
                 f"; the lowest Yes count of the {plural(len(ids), 'text')} was "
-                f"{number(low['official_yes'])} ({text_name(ctx, low.name)}, {month(low['date'])})"
+                f"{number(low['official_yes'])} ({reader_name(ctx, low.name)}, {month(low['date'])})"
                 if low.name not in (first.name, last.name)
                 else ""
             )
@@ -306,7 +308,7 @@ def latest_ukraine_vote(ctx) -> Finding:
         if pd.notna(t["official_non_voting"])
         else ""
     )
-    lead = f"On {day(t['date'])} the Assembly adopted {text_name(ctx, tid)} {tally(t)}{nv}"
+    lead = f"On {day(t['date'])} the Assembly adopted {reader_name(ctx, tid)} {tally(t)}{nv}"
     head = f"{day(t['date'])}: the Assembly's latest Ukraine text passed {tally(t)}"
     parts = []
     if not pd.isna(us_vote):
@@ -390,11 +392,11 @@ def us_with_russia(ctx) -> Finding:
         )
     )
     verb = VOTE_WORDS[first["vote"]]
-    s = f"On {day(first['date'])} the United States voted {verb} on {text_name(ctx, first['text_id'])} {with_whom} ({tally(t)})"
-    head = f"{day(first['date'])}: the US voted {verb} with Russia on {text_name(ctx, first['text_id'])} ({tally(t)})"
+    s = f"On {day(first['date'])} the United States voted {verb} on {reader_name(ctx, first['text_id'])} {with_whom} ({tally(t)})"
+    head = f"{day(first['date'])}: the US voted {verb} with Russia on {reader_name(ctx, first['text_id'])} ({tally(t)})"
     for r in same_day.itertuples():
-        s += f", and {VOTE_VERBS[r.us_vote]} on {text_name(ctx, r.text_id)} (\u201c{r.short_title}\u201d)"
-        head += f" and {VOTE_VERBS[r.us_vote]} on {text_name(ctx, r.text_id)}"
+        s += f", and {VOTE_VERBS[r.us_vote]} on {reader_name(ctx, r.text_id)} (\u201c{r.short_title}\u201d)"
+        head += f" and {VOTE_VERBS[r.us_vote]} on {reader_name(ctx, r.text_id)}"
     s += (
         f". In the window the two cast the same Yes or No on {number(len(rw))} of the "
         f"{plural(compared, 'text')} where both votes are known."
@@ -838,7 +840,7 @@ def switchers(ctx) -> Finding:
     a, b = top["change"].split("→")
     title = (
         f"The largest switch: {plural(top['states'], 'state')} went from {VOTE_WORDS[a]} to "
-        f"{VOTE_WORDS[b]} between {text_name(ctx, top['from_text'])} and {text_name(ctx, top['to_text'])}"
+        f"{VOTE_WORDS[b]} between {reader_name(ctx, top['from_text'])} and {reader_name(ctx, top['to_text'])}"
     )
     s = f"{title} ({names(top['names'].split(', '), 5)})."
     if firm_ss.empty:
@@ -852,7 +854,7 @@ def switchers(ctx) -> Finding:
             if same
             else f"On UN records and complete lists alone the largest switch is "
             f"{plural(ft['states'], 'state')} from {VOTE_WORDS[fa]} to {VOTE_WORDS[fb]} between "
-            f"{text_name(ctx, ft['from_text'])} and {text_name(ctx, ft['to_text'])}."
+            f"{reader_name(ctx, ft['from_text'])} and {reader_name(ctx, ft['to_text'])}."
         )
     top8 = ss.head(8).copy()
     top8["label"] = [
@@ -876,7 +878,7 @@ def switchers(ctx) -> Finding:
     )
     head = (
         f"Largest switch: {plural(top['states'], 'state')} from {VOTE_WORDS[a]} to {VOTE_WORDS[b]} "
-        f"between {text_name(ctx, top['from_text'])} and {text_name(ctx, top['to_text'])}."
+        f"between {reader_name(ctx, top['from_text'])} and {reader_name(ctx, top['to_text'])}."
     )
     return Finding("switchers", s, firm, chart, ss, headline=head, holds=bool(same), texts=ids)
 
@@ -1082,7 +1084,7 @@ def coverage(ctx) -> Finding:
         f"{number(total)} country votes rest on UN records or complete lists. Every full text's "
         f"rows equal its official totals."
         + (
-            f" Assembly texts known in part: {names([text_name(ctx, i) for i in partial['id']])}."
+            f" Assembly texts known in part: {names([reader_name(ctx, i) for i in partial['id']])}."
             if len(partial)
             else ""
         )

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .catalog import text_label
 from .errors import DataError, ParameterError, UnknownText
 from .paths import Paths
 from .vocab import (
@@ -186,12 +187,19 @@ def agreement_index(a: Iterable, b: Iterable) -> pd.Series:
     and 1 − |a − b| is averaged over the texts where both voted (non-voting and unknown votes
     are left out). 1 means they always voted alike, 0 that they always voted opposite ways.
     The figure is shown with its n, the number of texts counted."""
-    sa = pd.Series(_as_list(a), dtype=object).map(VOTE_SCORE)
-    sb = pd.Series(_as_list(b), dtype=object).map(VOTE_SCORE)
-    ok = sa.notna() & sb.notna()
-    n = int(ok.sum())
-    value = float((1 - (sa[ok] - sb[ok]).abs()).mean()) if n else float("nan")
-    return pd.Series({"agreement": value, "n": n})
+    scores = agreement_scores(
+        pd.Series(_as_list(a), dtype=object), pd.Series(_as_list(b), dtype=object)
+    )
+    n = int(scores.notna().sum())
+    return pd.Series({"agreement": float(scores.mean()) if n else float("nan"), "n": n})
+
+
+def agreement_scores(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Per aligned pair of votes, 1 − |score(a) − score(b)| (Yes = 1, Abstain = 0.5, No = 0);
+    NaN where either did not vote or is unknown: the rule of :func:`agreement_index`, vectorised."""
+    sa = a.astype(object).map(VOTE_SCORE).astype(float)
+    sb = b.astype(object).map(VOTE_SCORE).astype(float)
+    return 1 - (sa - sb).abs()
 
 
 def switch_kind(previous: str | None, current: str | None) -> str | None:
@@ -531,15 +539,6 @@ def _member_lookup(votes: pd.DataFrame, el: pd.DataFrame) -> pd.DataFrame:
     return lk.dropna(subset=cols[:1] if cols else None).drop_duplicates("iso3")
 
 
-def text_name(row) -> str:
-    """A text's name in notes: its symbol, else its label flagged as unconfirmed."""
-    sym = row.get("symbol") if hasattr(row, "get") else getattr(row, "symbol", None)
-    if isinstance(sym, str) and sym:
-        return sym
-    lab = row.get("label") if hasattr(row, "get") else getattr(row, "label", None)
-    return f"{lab or row.get('text_id')} [symbol unconfirmed]"
-
-
 def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per text of a :func:`ballots` frame: ``text_id, name, date, coverage,
     known_lists, electorate, unknown, firm_dropped, status`` (a phrase for coverage notes)."""
@@ -555,7 +554,7 @@ def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
         electorate=("iso3", "size"),
         unknown=("vote", lambda s: int(s.isna().sum())),
     ).reset_index()
-    st["name"] = [text_name(r) for r in st.to_dict("records")]
+    st["name"] = [text_label(r) for r in st.to_dict("records")]
     st["coverage"] = st["coverage"].astype(str)
     st["status"] = [_status_phrase(r) for r in st.to_dict("records")]
     return st[
@@ -704,7 +703,7 @@ def order_texts(texts: pd.DataFrame) -> pd.DataFrame:
     recs = texts.to_dict("records")
     idx = sorted(
         range(len(recs)),
-        key=lambda i: (pd.Timestamp(recs[i]["date"]), _natural(text_name(recs[i]))),
+        key=lambda i: (pd.Timestamp(recs[i]["date"]), _natural(text_label(recs[i]))),
     )
     return texts.iloc[idx]
 

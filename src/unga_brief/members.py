@@ -278,25 +278,3 @@ def load_tiles(paths: Paths) -> pd.DataFrame:
 
 def load_non_members(paths: Paths) -> pd.DataFrame:
     return _read_reference(paths, "non_members")
-
-
-def members_on(groups: pd.DataFrame, group: str, date: str | pd.Timestamp) -> set[str]:
-    """ISO3 codes that belong to ``group`` on ``date`` (membership judged on the vote's date)."""
-    d = pd.Timestamp(date).strftime("%Y-%m-%d")
-    g = groups[groups["group"] == group]
-    if g.empty:
-        raise DataError(f"unknown group {group!r}; known: {sorted(groups['group'].unique())}")
-    ok = ((g["since"] == "") | (g["since"] <= d)) & ((g["until"] == "") | (g["until"] >= d))
-    return set(g.loc[ok, "iso3"])
-
-
-def group_membership(
-    groups: pd.DataFrame, texts: pd.DataFrame, group_names: list[str]
-) -> pd.DataFrame:
-    """Long table ``text_id, group, iso3`` of who belongs to each group on each text's date."""
-    rows = []
-    for t in texts[["id", "date"]].drop_duplicates().itertuples(index=False):
-        for g in group_names:
-            for iso3 in sorted(members_on(groups, g, t.date)):
-                rows.append((t.id, g, iso3))
-    return pd.DataFrame(rows, columns=["text_id", "group", "iso3"])

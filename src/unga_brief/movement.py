@@ -19,11 +19,16 @@ US = "USA"
 MOVES = ("toward the US", "away from the US", "no move", "unknown earlier", "unknown later")
 
 
+#: The change of US posture the movement is measured from: the month of its first No with Russia
+#: on a Ukraine text (24 Feb 2025), as the issue frames the question.
+MOVEMENT_FROM = "2025-02-01"
+
+
 def moved_with_us(
     votes: pd.DataFrame,
     *,
     ukraine_texts: Sequence[str] | None = None,
-    since: str = "2025-02-01",
+    since: str = MOVEMENT_FROM,
     earlier: tuple = ("2022-01-01", "2024-12-31"),
     until: str | None = None,
     min_move: float = 0.25,

@@ -23,6 +23,7 @@ import pandas as pd
 from .errors import ParameterError, UnknownCountry, UnknownText
 from .measures import (
     Tally,
+    agreement_scores,
     ballots,
     bloc_membership,
     coincidence_2017,
@@ -33,13 +34,13 @@ from .measures import (
     order_texts,
     pair_outcome,
     select_texts,
-    text_name,
+    text_label,
     text_status,
     topic_texts,
     undated_texts,
     us_isolation_count,
 )
-from .vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, VOTE_CODES, VOTE_SCORE, VOTE_WORDS
+from .vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, VOTE_CODES, VOTE_WORDS
 
 __all__ = [
     "us_votes",
@@ -101,7 +102,7 @@ def us_votes(
         extra = catalog[~catalog["id"].isin(out["text_id"])].rename(columns={"id": "text_id"})
         if len(extra):
             extra = extra.assign(
-                name=[text_name(r) for r in extra.to_dict("records")],
+                name=[text_label(r) for r in extra.to_dict("records")],
                 us_vote=pd.NA,
                 basis="unknown",
             )
@@ -362,12 +363,7 @@ def agreement_with_us(
             raise UnknownCountry(
                 f"unknown partner {partner!r}: neither a group nor a state in the votes"
             )
-        q = q.assign(
-            a=q["vote"].astype(object).map(VOTE_SCORE),
-            u=q["us_vote"].astype(object).map(VOTE_SCORE),
-        )
-        q = q.dropna(subset=["a", "u"])
-        q = q.assign(agree=1 - (q["a"] - q["u"]).abs())
+        q = q.assign(agree=agreement_scores(q["vote"], q["us_vote"])).dropna(subset=["agree"])
         cells = q.groupby(keys) if keys else [((), q)]
         for key, g in cells:
             key = key if isinstance(key, tuple) else (key,)

@@ -19,7 +19,7 @@ import pandas as pd
 
 #: First characters that make a spreadsheet evaluate a cell.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[-+]?(\d[\d,]*)?(\.\d+)?%?$")
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*)?(\.\d+)?([eE][-+]?\d+)?%?$")
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
 

@@ -23,7 +23,7 @@ from .measures import (
     group_counts,
     order_texts,
     select_texts,
-    text_name,
+    text_label,
     text_status,
 )
 from .vocab import OFFICIAL_COLUMNS, VOTE_CODES
@@ -72,7 +72,7 @@ def vote_counts(
         if ids is not None:
             extra = extra[extra["text_id"].isin(ids)]
         if len(extra):
-            extra = extra.assign(name=[text_name(r) for r in extra.to_dict("records")])
+            extra = extra.assign(name=[text_label(r) for r in extra.to_dict("records")])
             totals = extra[
                 [
                     "text_id",

@@ -39,6 +39,7 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
 from .errors import BadDate, BadVoteCode, MalformedFile, ParameterError, TotalsMismatch
+from .vocab import VOTE_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ TEXT_COLUMNS = [
 ]
 TOTAL_COLUMNS = ["yes", "no", "abstain", "non_voting", "members"]
 VOTE_CODES = ("Y", "N", "A", "X")
-VOTE_WORDS = {"Y": "Yes", "N": "No", "A": "Abstain", "X": "Non-voting"}
 TALLIED = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting"}
 
 # MARC 996: $b yes, $c no, $d abstain, $e non-voting, $f members ($d is "vote" in 967!)

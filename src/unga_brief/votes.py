@@ -14,10 +14,7 @@ from .catalog import load_catalog
 from .members import load_members
 from .paths import Paths
 from .validate import load_votes_raw
-
-VOTE_ORDER = ["Y", "N", "A", "X"]
-BASIS_ORDER = ["record", "list", "derived", "named"]
-FIRM_BASES = ("record", "list")
+from .vocab import BASES, FIRM_BASES, VOTES
 
 TEXT_COLUMNS = [
     "id",
@@ -58,8 +55,8 @@ def tidy_votes(
         .merge(t, on="text_id", how="left", validate="many_to_one")
         .merge(members[MEMBER_COLUMNS], on="iso3", how="left", validate="many_to_one")
     )
-    out["vote"] = pd.Categorical(out["vote"], categories=VOTE_ORDER)
-    out["basis"] = pd.Categorical(out["basis"], categories=BASIS_ORDER)
+    out["vote"] = pd.Categorical(out["vote"], categories=list(VOTES))
+    out["basis"] = pd.Categorical(out["basis"], categories=list(BASES))
     for c in ("body", "kind", "topic", "series", "coverage", "group_short", "un_regional_group"):
         out[c] = out[c].astype("category")
     return out.sort_values(["date", "text_id", "iso3"], ignore_index=True)

@@ -19,28 +19,46 @@ from . import charts
 from . import movement as mv
 from . import thresholds as th
 from . import weights as wt
-from .findings import Finding, chart_label, in_window, text_name
+from .findings import Finding, chart_label, in_window, reader_name
 from .vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
 from .words import DASH, capital, names, number, pct, plural
 
 WORLD_BANK = "World Bank WDI (data/reference/population.csv)"
 
 
-def _layer(ctx) -> pd.DataFrame:
-    from .assembly import load_assembly
+NO_LAYER = "The project holds no whole-Assembly layer (data/assembly/), so this is left out."
+NO_POPULATION = (
+    "The project holds no population table (data/reference/population.csv), so this is left out."
+)
 
+
+def _layer(ctx) -> pd.DataFrame | None:
+    """The whole-Assembly layer, or None in a project without it."""
+    from .assembly import RECORDS_REL, load_assembly
+
+    if not (ctx.paths.data / RECORDS_REL).exists():
+        return None
     return ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
 
 
-def _population(ctx) -> pd.DataFrame:
+def _population(ctx) -> pd.DataFrame | None:
+    """The population table, or None in a project without it."""
     from .population import load_population
 
+    if not (ctx.paths.reference_dir / "population.csv").exists():
+        return None
     return ctx.cached("population", lambda: load_population(ctx.paths))
 
 
-def population_year(ctx) -> int:
+def _missing(key: str, why: str) -> Finding:
+    return Finding(key, why, "", None, pd.DataFrame(), headline=why, left_out=why)
+
+
+def population_year(ctx) -> int | None:
     """The latest year the population table covers for every member (one stated year)."""
     pop = _population(ctx)
+    if pop is None:
+        return None
     full = pop.dropna(subset=["population"]).groupby("year")["iso3"].nunique()
     return int(full[full == full.max()].index.max())
 
@@ -49,6 +67,8 @@ def weighted(ctx) -> Finding:
     """Population-weighted shares of Yes on the Ukraine and Gaza sets, with and without China
     and India, and weighted by GDP (PPP) where known."""
     year = population_year(ctx)
+    if year is None:
+        return _missing("weighted", NO_POPULATION)
     p = ctx.params
     r = ctx.cached(
         "weighted_readings",
@@ -127,6 +147,8 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
     """The states whose abstention on a topic most exceeds their own abstention on all GA roll
     calls (the whole-Assembly layer)."""
     p = ctx.params
+    if _layer(ctx) is None:
+        return _missing(f"baseline_{topic}", NO_LAYER)
     df = ctx.cached(
         "baseline_vs_topic",
         lambda: bl.baseline_vs_topic(
@@ -191,6 +213,8 @@ def us_all_votes(ctx) -> Finding:
     from . import posture as P
 
     p = ctx.params
+    if _layer(ctx) is None:
+        return _missing("us_all_votes", NO_LAYER)
     c = ctx.cached("coincidence_all_votes", lambda: bl.coincidence_all_votes(_layer(ctx)))
     topic = P.coincidence_with_us(
         ctx.ballots(), texts=p.all_texts, window=p.window, electorate=ctx.electorate
@@ -258,6 +282,8 @@ def us_all_votes(ctx) -> Finding:
 def coincidence_all_votes_table(ctx) -> pd.DataFrame:
     """``report/tables/coincidence_all_votes.csv``: per state and calendar year, the State
     Department counts and the three methods (years of the window)."""
+    if _layer(ctx) is None:
+        return pd.DataFrame()
     c = ctx.cached("coincidence_all_votes", lambda: bl.coincidence_all_votes(_layer(ctx)))
     t = bl.coincidence_table(c)
     w = ctx.params.window
@@ -268,6 +294,8 @@ def all_votes_coverage(ctx) -> pd.DataFrame:
     """Each calendar year's roll calls held vs known to exist (the coverage of the table)."""
     from .assembly import RECORDS_REL, assembly_coverage
 
+    if _layer(ctx) is None:
+        return pd.DataFrame()
     rec = pd.read_csv(ctx.paths.data / RECORDS_REL, dtype=str, keep_default_na=False)
     return bl.year_coverage(rec, assembly_coverage(ctx.paths))
 
@@ -289,7 +317,7 @@ def thresholds(ctx) -> Finding:
         a = adopted.iloc[0]
         blocs = names(str(a["pivot_blocs"]).split()) if a["pivot_blocs"] else ""
         bits.append(
-            f"the closest Assembly text adopted in the window was {text_name(ctx, a['text_id'])}: "
+            f"the closest Assembly text adopted in the window was {reader_name(ctx, a['text_id'])}: "
             f"{plural(int(a['pivot']), 'changed vote')} would have defeated it "
             f"({a['rule']} majority)"
             + (f"; {blocs} could each have done it alone" if blocs else "")
@@ -297,7 +325,7 @@ def thresholds(ctx) -> Finding:
     if len(failed):
         f = failed.iloc[-1]
         bits.append(
-            f"the latest proposal to fail, {text_name(ctx, f['text_id'])} "
+            f"the latest proposal to fail, {reader_name(ctx, f['text_id'])} "
             f"({number(f['yes'])}{DASH}{number(f['no'])}), was {plural(int(f['pivot']), 'vote')} "
             f"short ({f['rule']} majority)"
             + (
@@ -392,7 +420,16 @@ def moved_with_us(ctx) -> Finding:
     """From Feb 2025: which states moved toward the US position on Ukraine relative to their own
     2022–24 votes, by their Gaza profile."""
     p = ctx.params
-    m = mv.moved_with_us(ctx.votes, ukraine_texts=p.ukraine_texts)
+    dates = ctx.catalog.set_index("id").loc[p.ukraine_texts, "date"]
+    since = pd.Timestamp(mv.MOVEMENT_FROM)
+    if not ((dates < since).any() and (dates >= since).any()):
+        why = (
+            f"Who moved with the US needs Ukraine texts of the set both before and from "
+            f"{since:%b %Y}; the window has {plural(int((dates < since).sum()), 'text')} before and "
+            f"{plural(int((dates >= since).sum()), 'text')} from then, so it is left out."
+        )
+        return _missing("moved_with_us", why)
+    m = mv.moved_with_us(ctx.votes, ukraine_texts=p.ukraine_texts, since=mv.MOVEMENT_FROM)
     known = m[~m["moved"].astype(str).str.startswith("unknown")]
     if known.empty:
         why = "No state has Ukraine votes both before and after Feb 2025 in the window."
