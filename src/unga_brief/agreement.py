@@ -202,7 +202,9 @@ def pair_agreement(
         for x, y in combinations(states, 2):
             r = agreement_interval(w[x], w[y], n_boot=n_boot, seed=seed)
             rows.append({"topic": topic, "iso3_a": x, "iso3_b": y, **r, "coverage_note": note})
-    out = pd.DataFrame(rows)
+    cols = ["topic", "iso3_a", "iso3_b", "n", "agreement", "agreement_low", "agreement_high"]
+    cols += ["kappa", "kappa_low", "kappa_high", "coverage_note"]
+    out = pd.DataFrame(rows, columns=cols)  # one state alone makes no pair: an empty table
     out["n"] = out["n"].astype(int)
     return out
 

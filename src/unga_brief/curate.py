@@ -29,7 +29,7 @@ from .errors import (
 from .members import build_reference
 from .paths import Paths, write_atomic
 from .sources import TOTALS_HEADER, VOTE_HEADER, read_csv_strict, sha256_of
-from .vocab import BASES
+from .vocab import BASES, BODIES, KINDS
 
 log = logging.getLogger(__name__)
 
@@ -158,12 +158,10 @@ def read_totals_inputs(src: Path, rules: dict, labels: dict[str, str]) -> pd.Dat
                 )
             if pd.isna(pd.to_datetime(r.date, format="%Y-%m-%d", errors="coerce")):
                 raise BadDate(f"{name}:{r.line}: date {r.date!r} for {r.symbol} is not YYYY-MM-DD")
-            if r.body not in catalog_mod.BODIES:
+            if r.body not in BODIES:
                 raise MalformedFile(f"{name}:{r.line}: body {r.body!r} is not GA or SC")
-            if r.kind not in catalog_mod.KINDS:
-                raise MalformedFile(
-                    f"{name}:{r.line}: kind {r.kind!r} not in {sorted(catalog_mod.KINDS)}"
-                )
+            if r.kind not in KINDS:
+                raise MalformedFile(f"{name}:{r.line}: kind {r.kind!r} not in {sorted(KINDS)}")
         for f in TOTAL_FIELDS:
             df[f] = [_int_or_na(v, f"{name}:{ln}: {f}") for v, ln in zip(df[f], df["line"])]
         dup = df.duplicated("symbol", keep=False)

@@ -564,7 +564,7 @@ def fetch(
     since = str(since) if since is not None else None
     _check_request(records, symbols, since)
     if topic is not None or add:
-        from .catalog import TOPICS
+        from .vocab import TOPICS
 
         if topic is not None and topic not in TOPICS:
             raise ParameterError(f"--topic {topic!r}: choose {', '.join(sorted(TOPICS))}")

@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 
 from . import changes as changes_mod
-from .catalog import TOPICS, load_texts_meta
+from .catalog import load_texts_meta
 from .errors import (
     DataError,
     MalformedFile,
@@ -47,6 +47,7 @@ from .errors import (
 from .paths import Paths, write_atomic
 from .raw import META_SUFFIX, attribution_line, meta_files, read_meta
 from .sources import sha256_of
+from .vocab import TOPICS
 
 log = logging.getLogger(__name__)
 

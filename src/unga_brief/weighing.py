@@ -364,9 +364,10 @@ def agreement_uncertainty(ctx) -> pd.DataFrame:
     """Agreement of the US with each focus country per topic, with kappa and bootstrap
     intervals over texts (seeded)."""
     p = ctx.params
+    states = list(dict.fromkeys(["USA", *p.focus_countries]))  # the US and each focus country
     pa = ag.pair_agreement(
-        ctx.votes,
-        p.focus_countries,
+        ctx.ballots(),
+        states,
         ukraine_texts=p.ukraine_texts,
         gaza_texts=p.gaza_texts,
         window=p.window,
