@@ -286,8 +286,9 @@ def write_doc(
         *[f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks],
         "",
         "Notes: (a) gains over (c) in wall time by running the notebooks in parallel, so the",
-        "wall ratio depends on free cores (compare the load averages above); its CPU gain comes",
-        "from the frames computed once for all notebooks. (b) only hashes the inputs; the scratch",
+        "wall ratio depends on free cores (compare the load averages above); its CPU difference",
+        "comes from one Python process instead of six and the frames computed once for all",
+        "notebooks (`build/cache/`). (b) only hashes the inputs; the scratch",
         "copy carries its own `src/`, so edits elsewhere in the working tree cannot invalidate it.",
         "",
     ]
