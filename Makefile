@@ -63,8 +63,9 @@ validate: setup ## check data/ and print the coverage table
 lab: setup ## JupyterLab on the project root; saving a notebook in notebooks/ strips outputs and resets its parameters cell
 	$(BIN)/jupyter lab --config="$(CURDIR)/jupyter_server_config.py" --ServerApp.root_dir="$(CURDIR)"
 
-bench: setup system-deps ## time `unga-brief run` cold / warm against plain nbconvert (prints figures)
+bench: setup system-deps ## time `unga-brief run` cold / unchanged / after an ingest against plain nbconvert, then the whole-history measures
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_measures.py
 
 clean: ## remove build outputs (keeps report/ and data/)
 	rm -rf build .pytest_cache .ruff_cache

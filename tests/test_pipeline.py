@@ -66,6 +66,10 @@ def test_report_run_then_whatif_run_then_a_deleted_output_is_rebuilt(project, ca
     assert any(k.startswith("figures/") and k.endswith(".svg") for k in outputs)
     assert any(k.startswith("report/tables/") for k in outputs)
     assert all(_sha(project.root / k) == v for k, v in outputs.items())
+    # The shared frames were computed once and handed to the notebooks (issue 17).
+    (cache,) = (project.build / "cache").iterdir()
+    assert (cache / "ballots.pkl").is_file() and "shared" in manifest["timings_s"]
+    assert str(cache) in (project.build / "executed" / "04_briefing.ipynb").read_text()
     report_before = tree_digest(project.report), tree_digest(project.figures)
 
     whatif = project.root / "my what-if.yaml"

@@ -46,6 +46,7 @@ class Context:
     tiles_frame: pd.DataFrame | None = None
     display: bool = True  # False: write files only (tests, in-process runs)
     raw_params: dict = field(default_factory=dict)  # as given (notebook globals over params.yaml)
+    cache_dir: Path | None = None  # the run's shared frames (unga_brief.run_cache), if any
 
     @classmethod
     def from_frames(
@@ -80,9 +81,15 @@ class Context:
         )
 
     def cached(self, key, compute):
-        """Compute once per context (the data and parameters of one notebook run)."""
+        """Compute once per context (the data and parameters of one notebook run); inside
+        `unga-brief run`, a frame the run computed once is read from its cache instead."""
         if key not in self.cache:
-            self.cache[key] = compute()
+            shared = None
+            if self.cache_dir is not None:
+                from .run_cache import load_entry
+
+                shared = load_entry(self.cache_dir, key)
+            self.cache[key] = compute() if shared is None else shared
         return self.cache[key]
 
     @property
@@ -163,10 +170,15 @@ class Context:
 def open_context(namespace: dict, paths: Paths | None = None) -> Context:
     """Resolve the notebook's parameters (its globals over params.yaml) and load the data
     (raises ParameterError/DataError)."""
+    from . import run_cache
+
     paths = paths or Paths.default()
-    frames = load_frames(paths)
+    cache_dir = namespace.get("cache_dir") or None  # injected by `unga-brief run` only
+    frames = (cache_dir and run_cache.load_frames_from(cache_dir)) or load_frames(paths)
     raw = notebook_values(namespace, paths)
     params = resolve(raw, frames.catalog, frames.members, frames.groups)
+    if cache_dir and not run_cache.matches(cache_dir, params):
+        cache_dir = None  # built for other parameters: compute here
     out = namespace.get("output_dir") or ""
     if out:
         base = Path(out)
@@ -185,6 +197,7 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
         votes=frames.votes,
         electorate_frame=frames.electorate,
         raw_params=raw,
+        cache_dir=Path(cache_dir) if cache_dir else None,
         figures_dir=figures_dir,
         tables_dir=tables_dir,
     )

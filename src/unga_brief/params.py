@@ -51,7 +51,7 @@ MAX_LIST = 400
 #: Largest parameters file read.
 MAX_FILE_BYTES = 256 * 1024
 #: Names a notebook defines besides the parameters (never reported as near misses).
-NOTEBOOK_NAMES = {"output_dir"}
+NOTEBOOK_NAMES = {"output_dir", "cache_dir"}
 
 
 @dataclass(frozen=True)

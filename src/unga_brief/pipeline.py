@@ -158,9 +158,22 @@ def _first_line(message: object) -> str:
     return next((ln.strip() for ln in str(message or "").splitlines() if ln.strip()), "")
 
 
+class _InjectedOnPurpose(logging.Filter):
+    """papermill warns of a parameter the notebook's cell does not define: ``cache_dir`` (the
+    run's shared frames, :mod:`unga_brief.run_cache`) is injected on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Passed unknown parameter: cache_dir"
+
+
+_INJECTED = _InjectedOnPurpose()
+
+
 def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -> Path:
     """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure."""
     import papermill as pm
+
+    logging.getLogger("papermill").addFilter(_INJECTED)  # once: addFilter ignores repeats
 
     src = paths.notebooks / f"{name}.ipynb"
     if not src.exists():
@@ -414,10 +427,23 @@ def run(
             try:
                 for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
                     d.mkdir(parents=True)
+                shared = _shared_frames(paths, P, per_file, progress, timings)
                 manifest = {
                     "inputs_sha256": digest,
                     "inputs": per_file,
-                    **_build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start),
+                    **_build(
+                        paths,
+                        P,
+                        raw,
+                        dest,
+                        staging,
+                        table,
+                        progress,
+                        jobs,
+                        timings,
+                        t_start,
+                        shared,
+                    ),
                 }
                 moves = _arrange(paths, dest, staging, manifest, params_path)
             except (UngaBriefError, OSError) as e:
@@ -474,7 +500,23 @@ def _arrange(
     return moves
 
 
-def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start) -> dict:
+def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
+    """The frames several notebooks use, computed once for the run (:mod:`unga_brief.run_cache`);
+    None when they cannot be cached: then each notebook computes its own, with the same result."""
+    from . import run_cache
+
+    t = time.perf_counter()
+    try:
+        folder = run_cache.prepare(paths, P, per_file)
+    except Exception as e:  # never fatal: the notebooks compute the frames themselves
+        progress(f"[1/4] shared frames not cached ({type(e).__name__}: {_first_line(e)})")
+        return None
+    timings["shared"] = round(time.perf_counter() - t, 2)
+    progress(f"[1/4] shared frames ready ({timings['shared']} s)")
+    return folder
+
+
+def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from .params import plain
     from .render import html_to_pdf, notebook_to_html, write_html
@@ -482,7 +524,10 @@ def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start
 
     report_dir, executed = staging / "report", staging / "executed"
     t = time.perf_counter()
-    run_notebooks(paths, executed, {**plain(raw), "output_dir": str(staging)}, jobs, progress)
+    injected = {**plain(raw), "output_dir": str(staging)}
+    if shared is not None:
+        injected["cache_dir"] = str(shared)
+    run_notebooks(paths, executed, injected, jobs, progress)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     stop_point("run-notebooks")
 
