@@ -296,3 +296,36 @@ def test_first_page_says_how_the_us_voted_on_gaza_ceasefires(pages: list[str], c
         f"page 1 does not say the US voted {word} on the Gaza ceasefire texts ({', '.join(ids)}):\n"
         f"{first[:1500]}"
     )
+
+
+#: Words of the project's own machinery that a reader of page 1 should never meet.
+JARGON = (
+    "derived",
+    "news-named",
+    "record + list",
+    "state-text pairs",
+    "YNAX",
+    "vetoed_by",
+    "unga_brief",
+    "UNDL:",
+    "ARAB_LEAGUE",
+    "hedger series",
+)
+
+
+def test_first_page_stands_alone(pages: list[str], catalog, built_report: BuiltReport) -> None:
+    """Page 1: a summary, the generation date beside the latest vote, no internal id or jargon."""
+    import datetime as dt
+
+    first = _squash(pages[0])
+    assert "Summary" in first and "Key findings" in first
+    generated = dt.datetime.fromtimestamp(built_report.pdf.stat().st_mtime, dt.UTC).date()
+    assert f"generated {generated.day} {generated:%B %Y}" in first, first[:600]
+    assert "latest vote in the data" in first
+    ids = [i for i in catalog if re.search(rf"(?<![\w/-]){re.escape(i)}(?![\w-])", first)]
+    assert not ids, f"internal ids on page 1: {ids}"
+    series = {row["series"] for row in catalog.values()}
+    words = [
+        w for w in (*JARGON, *series) if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", first)
+    ]
+    assert not words, f"jargon on page 1: {words}"

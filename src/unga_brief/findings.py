@@ -143,6 +143,28 @@ def short_ref(ctx, tid: str) -> str:
     return month(t["date"])
 
 
+def series_words(ctx, series: str) -> str:
+    """A series as a reader knows it: the symbol its texts share (``ES-11``), else the short
+    title of its latest text ("the “Palestinian self-determination” texts")."""
+    c = ctx.catalog[ctx.catalog["series"] == series].sort_values("date")
+    syms = [x for x in c["symbol"] if isinstance(x, str) and x]
+    if syms:  # a text without a confirmed symbol (the 2026 one) does not change the series
+        heads = {x.rsplit("/", 1)[0].replace("A/RES/", "") for x in syms}
+        if len(heads) == 1 and (h := heads.pop()).startswith("ES-"):
+            return f"the {h} texts"
+    return f"the \u201c{c['short_title'].iloc[-1]}\u201d texts" if len(c) else series
+
+
+def group_words(code: str) -> str:
+    """A group code as a reader reads it: ``ARAB_LEAGUE`` → ``Arab League``; acronyms stay."""
+    if "_" not in code:
+        return code
+    return " ".join(
+        w if w.isupper() and len(w) <= 5 and w != "LEAGUE" else w.capitalize()
+        for w in code.split("_")
+    )
+
+
 def set_words(ctx, ids: list[str], topic: str) -> str:
     """``the 13 Ukraine texts (Mar 2022–Feb 2026)``."""
     c = _cat(ctx).loc[ids]
@@ -579,7 +601,7 @@ def hedgers(ctx) -> Finding:
         f"texts; {number(len(rev))} did the reverse"
     )
     s = (
-        f"{title} (series {su}: {plural(len(u_ids), 'Ukraine text')}; series {sg}: "
+        f"{title} ({series_words(ctx, su)}: {plural(len(u_ids), 'Ukraine text')}; {series_words(ctx, sg)}: "
         f"{plural(len(g_ids), 'Gaza text')}; majorities of the texts where each state's vote is "
         f"known and cast). Among them: "
         + (names([display[c] for c in focus]) or "none of the focus countries")
@@ -611,8 +633,8 @@ def hedgers(ctx) -> Finding:
     chart = charts.heatmap_counts(
         table,
         title=title,
-        xlabel=f"profile on the Gaza texts of series {sg}",
-        ylabel=f"profile on the Ukraine texts of series {su}",
+        xlabel=f"profile on {series_words(ctx, sg)} (Gaza)",
+        ylabel=f"profile on {series_words(ctx, su)} (Ukraine)",
         subtitle=(
             f"States by the vote they cast on most of the {plural(len(u_ids), 'Ukraine text')} "
             f"({dash_span(*_dates(ctx, u_ids))}) and {plural(len(g_ids), 'Gaza text')} "
@@ -671,9 +693,10 @@ def profile_map(ctx) -> Finding:
         colors=colors,
         title=title,
         subtitle=(
-            f"Each square a Member State, coloured by its profile on the Ukraine texts of series "
-            f"{ctx.params.hedger_series['ukraine']} and the Gaza texts of series "
-            f"{ctx.params.hedger_series['gaza']} in the window. {charts.SOURCE_UN}."
+            f"Each square a Member State, coloured by its profile on "
+            f"{series_words(ctx, ctx.params.hedger_series['ukraine'])} (Ukraine) and "
+            f"{series_words(ctx, ctx.params.hedger_series['gaza'])} (Gaza) in the window. "
+            f"{charts.SOURCE_UN}."
         ),
     )
     return Finding(
@@ -711,6 +734,7 @@ def abstention_by_group(ctx) -> Finding:
         )
         top = bottom = None
     else:
+        blocs = blocs.assign(scope=blocs["scope"].map(group_words))
         top = blocs.sort_values(["difference", "scope"], ascending=[False, True]).iloc[0]
         bottom = blocs.sort_values(["difference", "scope"]).iloc[0]
         title = (
@@ -742,7 +766,7 @@ def abstention_by_group(ctx) -> Finding:
     )
     d = ab.copy()
     d["label"] = [
-        f"{s_} (n={number(a)}/{number(b)})"
+        f"{group_words(s_)} (n={number(a)}/{number(b)})"
         for s_, a, b in zip(
             d["scope"], d["ukraine_n"].fillna(0), d["gaza_n"].fillna(0), strict=True
         )
@@ -828,7 +852,7 @@ def switchers(ctx) -> Finding:
     if not usable:
         return _left_out(
             "switchers",
-            f"No switch can be measured: none of the series {', '.join(ctx.params.switch_series)} "
+            f"No switch can be measured: none of {names([series_words(ctx, x) for x in ctx.params.switch_series])} "
             "has two texts in the sets.",
         )
     ss = _switch_frame(ctx, False)
@@ -872,7 +896,7 @@ def switchers(ctx) -> Finding:
         title=title,
         xlabel="states switching",
         subtitle=(
-            f"Switches between successive texts of the series {', '.join(usable)} in the window; "
+            f"Switches between successive texts of {names([series_words(ctx, x) for x in usable])} in the window; "
             f"the {plural(len(top8), 'largest group')}. {charts.SOURCE_UN}."
         ),
     )
@@ -1027,7 +1051,7 @@ def coincidence(ctx) -> Finding:
     )
     others = [m for m in label if m != method]
     s = (
-        f"{title}; n = {number(u['n'])} and {number(g['n'])} state-and-text pairs. Other methods: "
+        f"{title}; n = {number(u['n'])} and {number(g['n'])} state votes compared. Other methods: "
         + "; ".join(
             f"{label[m]} {pct(sel.loc[('ukraine', m), 'value'])} vs {pct(sel.loc[('gaza', m), 'value'])}"
             for m in others
@@ -1056,13 +1080,13 @@ def coincidence(ctx) -> Finding:
         color_by="topic",
         colors=charts.TOPIC_COLORS,
         subtitle=(
-            "US State Department coincidence, all other states pooled; n = state-and-text pairs. "
+            "US State Department coincidence, all other states pooled; n = state votes compared. "
             f"{source_line(ctx, ids)}"
         ),
     )
     head = (
         f"States voted with the US {pct(u['value'])} of the time on Ukraine, {pct(g['value'])} on Gaza "
-        f"({label[method]}; n = {number(u['n'])} / {number(g['n'])} state-and-text pairs)."
+        f"({label[method]}; n = {number(u['n'])} / {number(g['n'])} state votes compared)."
     )
     holds = bool(pd.notna(fv) and abs(fv - u["value"]) < FIRM_TOLERANCE)
     return Finding("coincidence", s, firm, chart, pooled, headline=head, holds=holds, texts=ids)
@@ -1181,10 +1205,10 @@ def text_sets(ctx) -> pd.DataFrame:
         ch = _cat(ctx).loc[h]
         rows.append(
             {
-                "set": f"{TOPIC_WORDS[topic]} hedger series ({p.hedger_series[topic]})",
+                "set": f"{TOPIC_WORDS[topic]}: {series_words(ctx, p.hedger_series[topic])}",
                 "texts": len(h),
                 "dates": dash_span(ch["date"].min(), ch["date"].max()),
-                "what": f"the texts of series {p.hedger_series[topic]} among the {TOPIC_WORDS[topic]} texts",
+                "what": f"the {TOPIC_WORDS[topic]} texts of one recurring series, compared state by state",
                 "used by": "hedgers, the cross-tab and the map",
             }
         )

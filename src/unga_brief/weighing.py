@@ -19,7 +19,7 @@ from . import charts
 from . import movement as mv
 from . import thresholds as th
 from . import weights as wt
-from .findings import Finding, chart_label, in_window, reader_name
+from .findings import Finding, chart_label, group_words, in_window, reader_name
 from .vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
 from .words import DASH, capital, names, number, pct, plural
 
@@ -315,7 +315,11 @@ def thresholds(ctx) -> Finding:
     bits = []
     if len(adopted):
         a = adopted.iloc[0]
-        blocs = names(str(a["pivot_blocs"]).split()) if a["pivot_blocs"] else ""
+        blocs = (
+            names([group_words(b) for b in str(a["pivot_blocs"]).split()])
+            if a["pivot_blocs"]
+            else ""
+        )
         bits.append(
             f"the closest Assembly text adopted in the window was {reader_name(ctx, a['text_id'])}: "
             f"{plural(int(a['pivot']), 'changed vote')} would have defeated it "
@@ -395,11 +399,13 @@ def cohesion(ctx) -> Finding:
     else:
         parts = []
         if more_g:
-            parts.append(f"{names(more_g)} held together far better on Gaza than on Ukraine")
+            parts.append(
+                f"{names([group_words(b) for b in more_g])} held together far better on Gaza than on Ukraine"
+            )
         if more_u:
-            parts.append(f"{names(more_u)} the other way round")
+            parts.append(f"{names([group_words(b) for b in more_u])} the other way round")
         title = capital("; ".join(parts))
-    d = co.assign(label=co["bloc"])
+    d = co.assign(label=co["bloc"].map(group_words))
     chart = charts.dumbbell(
         d[["label", "ukraine", "gaza", "ukraine_texts", "gaza_texts", "difference"]],
         left="ukraine",
