@@ -77,7 +77,8 @@ def test_hedgers_counted_by_hand(ctx):
         "1 state abstained on most Ukraine texts but voted Yes on most Gaza texts, "
         "among them India; 1 did the reverse."
     )
-    assert "series es11: 3 Ukraine texts; series es10: 2 Gaza texts" in f.sentence
+    su, sg = findings.series_words(ctx, "es11"), findings.series_words(ctx, "es10")
+    assert f"{su}: 3 Ukraine texts; {sg}: 2 Gaza texts" in f.sentence
     assert f.chart.title.startswith("1 state abstained")
     assert f.holds is True
 

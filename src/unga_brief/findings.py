@@ -155,13 +155,14 @@ def series_words(ctx, series: str) -> str:
     return f"the \u201c{c['short_title'].iloc[-1]}\u201d texts" if len(c) else series
 
 
-def group_words(code: str) -> str:
-    """A group code as a reader reads it: ``ARAB_LEAGUE`` → ``Arab League``; acronyms stay."""
+def group_words(ctx, code: str) -> str:
+    """A group code as a reader reads it: ``ARAB_LEAGUE`` → ``Arab League``; the acronyms the
+    reference uses as whole codes (``BRICS``, ``EU``) stay as they are."""
     if "_" not in code:
         return code
+    acronyms = {g for g in ctx.groups["group"] if "_" not in g}
     return " ".join(
-        w if w.isupper() and len(w) <= 5 and w != "LEAGUE" else w.capitalize()
-        for w in code.split("_")
+        w.capitalize() if w.isupper() and w not in acronyms else w for w in code.split("_")
     )
 
 
@@ -734,7 +735,7 @@ def abstention_by_group(ctx) -> Finding:
         )
         top = bottom = None
     else:
-        blocs = blocs.assign(scope=blocs["scope"].map(group_words))
+        blocs = blocs.assign(scope=blocs["scope"].map(lambda g: group_words(ctx, g)))
         top = blocs.sort_values(["difference", "scope"], ascending=[False, True]).iloc[0]
         bottom = blocs.sort_values(["difference", "scope"]).iloc[0]
         title = (
@@ -751,7 +752,10 @@ def abstention_by_group(ctx) -> Finding:
         f"cast on {plural(allm['ukraine_texts'], 'text')}) vs {pct(allm['gaza_rate'])} (n = "
         f"{number(allm['gaza_n'])} on {plural(allm['gaza_texts'], 'text')})."
     )
-    firm_ab = compute(True).set_index("scope")
+    firm_ab = compute(True)
+    firm_ab = firm_ab.assign(scope=firm_ab["scope"].map(lambda g: group_words(ctx, g))).set_index(
+        "scope"
+    )
     ref = top if top is not None else allm
     ft = firm_ab.loc[ref["scope"]]
     same_sign = (ft["ukraine_rate"] > ft["gaza_rate"]) == (ref["ukraine_rate"] > ref["gaza_rate"])
@@ -766,7 +770,7 @@ def abstention_by_group(ctx) -> Finding:
     )
     d = ab.copy()
     d["label"] = [
-        f"{group_words(s_)} (n={number(a)}/{number(b)})"
+        f"{group_words(ctx, s_)} (n={number(a)}/{number(b)})"
         for s_, a, b in zip(
             d["scope"], d["ukraine_n"].fillna(0), d["gaza_n"].fillna(0), strict=True
         )

@@ -316,7 +316,7 @@ def thresholds(ctx) -> Finding:
     if len(adopted):
         a = adopted.iloc[0]
         blocs = (
-            names([group_words(b) for b in str(a["pivot_blocs"]).split()])
+            names([group_words(ctx, b) for b in str(a["pivot_blocs"]).split()])
             if a["pivot_blocs"]
             else ""
         )
@@ -400,12 +400,12 @@ def cohesion(ctx) -> Finding:
         parts = []
         if more_g:
             parts.append(
-                f"{names([group_words(b) for b in more_g])} held together far better on Gaza than on Ukraine"
+                f"{names([group_words(ctx, b) for b in more_g])} held together far better on Gaza than on Ukraine"
             )
         if more_u:
-            parts.append(f"{names([group_words(b) for b in more_u])} the other way round")
+            parts.append(f"{names([group_words(ctx, b) for b in more_u])} the other way round")
         title = capital("; ".join(parts))
-    d = co.assign(label=co["bloc"].map(group_words))
+    d = co.assign(label=co["bloc"].map(lambda g: group_words(ctx, g)))
     chart = charts.dumbbell(
         d[["label", "ukraine", "gaza", "ukraine_texts", "gaza_texts", "difference"]],
         left="ukraine",
