@@ -299,7 +299,7 @@ def topic_trend(ctx, topic: str) -> Finding:
     return Finding(
         f"{topic}_trend",
         sentence,
-        "Official totals: not affected by derived or news-named rows.",
+        "Official totals: the UN's announced counts, not affected by how the country votes are known.",
         chart,
         counts,
         headline=head,
@@ -366,7 +366,7 @@ def latest_ukraine_vote(ctx) -> Finding:
     firm = (
         "Holds: full roll call."
         if full
-        else "The roll call is known only in part: the US vote rests on named rows."
+        else "The roll call is known only in part: the US vote comes from news reports."
     )
     return Finding(
         "latest_ukraine_vote",
