@@ -452,7 +452,7 @@ def us_gaza(ctx) -> Finding:
         no = ga[ga["us_vote"] == "N"]
         same = ga["same_as_us"].dropna()
         how_many = (
-            ("the one" if len(ga) == 1 else f"all {number(len(ga))}")
+            ("the one" if len(ga) == 1 else "both" if len(ga) == 2 else f"all {number(len(ga))}")
             if len(no) == len(ga)
             else f"{number(len(no))} of the {number(len(ga))}"
         )
