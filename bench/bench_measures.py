@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/bench_measures.py [--records 4700] [--seed 0]
 
-Generates a synthetic long layer in the shape of :func:`unga_brief.assembly.load_assembly`
+Generates a synthetic long layer in the shape of :func:`unga_brief.data.assembly.load_assembly`
 (``--records`` GA roll calls × 193 states, dated across five years, votes drawn Y 70 %, N 8 %,
-A 15 %, X 7 %), then times, one after the other, :func:`unga_brief.baselines.state_baselines`,
-:func:`unga_brief.baselines.coincidence_all_votes` and
-:func:`unga_brief.agreement.any_pair_agreement` (every pair of the 193 states), each with its
+A 15 %, X 7 %), then times, one after the other, :func:`unga_brief.analysis.baselines.state_baselines`,
+:func:`unga_brief.analysis.baselines.coincidence_all_votes` and
+:func:`unga_brief.analysis.agreement.any_pair_agreement` (every pair of the 193 states), each with its
 wall time (a plain call) and the peak of memory allocated during a second call
 (``tracemalloc``: numpy and pandas buffers included), and the process's peak RSS at the end. Targets: each call ≤ 2 s and
 ≤ 1 GB. Run by hand, never by pytest; exit 0 whether or not the targets are met.
@@ -23,8 +23,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from unga_brief.agreement import any_pair_agreement
-from unga_brief.baselines import coincidence_all_votes, state_baselines
+from unga_brief.analysis.agreement import any_pair_agreement
+from unga_brief.analysis.baselines import coincidence_all_votes, state_baselines
 
 GB = 1024**3
 TARGET_S = 2.0

@@ -12,7 +12,7 @@ params.yaml and a pyproject.toml marker copied to a temporary folder, deleted af
   (b) unchanged: ``unga-brief run`` again, nothing changed (must do no work)
   (c) naive:     ``jupyter nbconvert --to html --execute`` of each notebook in order (each with
                  the defaults of its parameters cell), then the same headless-Chromium print of
-                 the briefing's HTML (``unga_brief.render.html_to_pdf``) to PDF
+                 the briefing's HTML (``unga_brief.report.render.html_to_pdf``) to PDF
   (d) ingest:    ``unga-brief ingest`` of one UN Digital Library record
                  (``tests/fixtures/undl/record_4088074.xml``), then ``unga-brief run`` (the
                  data changed: a full run with a new shared-frames cache)
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import psutil
 
-from unga_brief.paths import copy_project
+from unga_brief.core.paths import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -174,7 +174,7 @@ def machine() -> dict[str, str]:
     except AttributeError:
         usable = os.cpu_count() or 0
     chromium = "not found"
-    from unga_brief.render import find_chromium
+    from unga_brief.report.render import find_chromium
 
     exe = find_chromium()
     if exe:
@@ -261,7 +261,7 @@ def write_doc(
         "- **(b) unchanged**: `unga-brief run` again with nothing changed (inputs hashed, no work);",
         "- **(c) naive baseline**: `jupyter nbconvert --to html --execute` of each notebook in",
         "  order (default parameters, `UNGA_BRIEF_ROOT` set to the scratch copy), then the same",
-        "  headless-Chromium print of the briefing's HTML (`unga_brief.render.html_to_pdf`);",
+        "  headless-Chromium print of the briefing's HTML (`unga_brief.report.render.html_to_pdf`);",
         "- **(d) ingest**: `unga-brief ingest` of one UN Digital Library record",
         "  (`tests/fixtures/undl/record_4088074.xml`), then `unga-brief run` (a full run).",
         "",
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 sys.executable,
                 "-c",
-                "import sys; from unga_brief.render import html_to_pdf; html_to_pdf(sys.argv[1], sys.argv[2])",
+                "import sys; from unga_brief.report.render import html_to_pdf; html_to_pdf(sys.argv[1], sys.argv[2])",
                 str(briefing),
                 str(naive / "briefing.pdf"),
             ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unga_brief.paths import Paths, copy_project
+from unga_brief.core.paths import Paths, copy_project
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -35,7 +35,7 @@ def mini(tmp_path: Path) -> Paths:
 
 @pytest.fixture
 def mini_curated(mini: Paths) -> Paths:
-    from unga_brief.curate import run_curate
+    from unga_brief.data.curate import run_curate
 
     run_curate(mini)
     return mini

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from unga_brief.paths import Paths, copy_project
-from unga_brief.render import find_chromium
+from unga_brief.core.paths import Paths, copy_project
+from unga_brief.report.render import find_chromium
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from unga_brief.render import default_template_dir
+from unga_brief.report.render import default_template_dir
 
 CSS = default_template_dir() / "static" / "briefing.css"
 A4_MM = (210.0, 297.0)

@@ -13,17 +13,17 @@ import pytest
 import yaml
 from conftest import needs_shared, tree_digest
 
-from unga_brief import errors
-from unga_brief.assembly import (
+from unga_brief.cli import main
+from unga_brief.core import errors
+from unga_brief.core.paths import Paths
+from unga_brief.data.assembly import (
     RECORD_COLUMNS,
     assembly_coverage,
     load_assembly,
     validate_committed,
 )
-from unga_brief.cli import main
-from unga_brief.curate import curate_and_log, run_curate
-from unga_brief.members import load_council, load_members
-from unga_brief.paths import Paths
+from unga_brief.data.curate import curate_and_log, run_curate
+from unga_brief.data.members import load_council, load_members
 
 SRC = "https://example.org/test-world"
 
@@ -300,7 +300,7 @@ def test_clone_without_sources_recurates_the_layer_byte_identical(world):
 def test_ingest_of_a_bulk_csv_fills_the_layer(world):
     from conftest import TESTS
 
-    from unga_brief.ingest import ingest
+    from unga_brief.live.ingest import ingest
 
     paths, _ = world
     bulk = TESTS / "fixtures" / "undl" / "ga_bulk_2026.csv"

@@ -190,7 +190,7 @@ def test_notebook_that_raises_mid_run_exit_4_and_nothing_published(project, caps
     ids=["run", "curate", "ingest", "fetch", "refresh"],
 )
 def test_every_writing_command_exits_5_while_another_holds_the_lock(project, capsys, command):
-    from unga_brief.lock import project_lock
+    from unga_brief.core.lock import project_lock
 
     before = _untouched(project)
     with project_lock(project, "ingest"):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from unga_brief.pipeline import BRIEFING, NOTEBOOKS
-from unga_brief.render import find_chromium
+from unga_brief.report.render import find_chromium
 
 if TYPE_CHECKING:
     from report_fixture import BuiltReport

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT, tree_digest
 
-from unga_brief.changes import diff, snapshot, summary
 from unga_brief.cli import main
-from unga_brief.ingest import ingest
+from unga_brief.data.changes import diff, snapshot, summary
+from unga_brief.live.ingest import ingest
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 

@@ -19,7 +19,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from svg_print import print_box_pt, printed_texts
 
-from unga_brief import charts
+from unga_brief.report import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -493,7 +493,7 @@ STATE_PROBE = textwrap.dedent(
     import matplotlib
     backend = matplotlib.get_backend()
     before = dict(matplotlib.rcParams)
-    import unga_brief, unga_brief.charts as charts, unga_brief.context, unga_brief.briefing
+    import unga_brief, unga_brief.report.charts as charts, unga_brief.report.context, unga_brief.report.briefing
     import pandas as pd
     chart = charts.count_bars(pd.DataFrame({"label": ["a"], "value": [3]}), title="t", subtitle="s", xlabel="x")
     charts.save(chart, "probe", r"{out}")
@@ -523,7 +523,7 @@ def test_package_leaves_backend_and_rcparams_alone(tmp_path: Path, backend: str)
 
 
 def test_package_source_never_sets_global_matplotlib_state() -> None:
-    src = "\n".join(p.read_text() for p in (ROOT / "src" / "unga_brief").glob("*.py"))
+    src = "\n".join(p.read_text() for p in (ROOT / "src" / "unga_brief").rglob("*.py"))
     for forbidden in (
         "matplotlib.use(",
         "import matplotlib.pyplot",

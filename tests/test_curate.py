@@ -17,9 +17,9 @@ from conftest import (
     tree_digest,
 )
 
-from unga_brief import errors
-from unga_brief.curate import curate, output_files, run_curate
-from unga_brief.validate import OFFICIAL
+from unga_brief.core import errors
+from unga_brief.data.curate import curate, output_files, run_curate
+from unga_brief.data.validate import OFFICIAL
 
 
 def _read(paths, rel):
@@ -260,7 +260,7 @@ def test_totals_only_text_has_no_rows_and_blank_unknown_totals(shipped):
 
 def test_clone_without_sources_recurates_byte_identical(mini_curated):
     """A user's clone has no ../shared: curate rebuilds data/ from what is committed."""
-    from unga_brief.paths import Paths
+    from unga_brief.core.paths import Paths
 
     before = tree_digest(mini_curated.data)
     clone = Paths.default(mini_curated.root, mini_curated.root / "no-such-sources")
@@ -301,7 +301,7 @@ def test_palestine_texts_reproduce_the_official_totals_of_their_un_records(shipp
 @needs_shared
 def test_every_text_copied_from_a_un_record_carries_its_record_id(shipped):
     """A text whose rows come from a UNDL record copy that names the record has its id."""
-    from unga_brief.curate import _RECORD_ID
+    from unga_brief.data.curate import _RECORD_ID
 
     cat = _read(shipped, "catalog/catalog.csv").set_index("id")
     votes = pd.concat([_read(shipped, "votes/ga.csv"), _read(shipped, "votes/sc.csv")])
@@ -328,7 +328,7 @@ def test_a_record_id_that_contradicts_the_sources_is_refused(mini):
 def test_population_is_curated_for_every_member_and_missing_gdp_stays_blank(shipped):
     from conftest import SHARED_SOURCES
 
-    from unga_brief.population import load_population
+    from unga_brief.data.population import load_population
 
     members = set(_read(shipped, "reference/member_states.csv")["iso3"])
     pop = _read(shipped, "reference/population.csv")

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import TESTS, tree_digest
 
-from unga_brief import transaction
 from unga_brief.cli import failure_line, main
-from unga_brief.errors import DataError, LockedError, Terminated, one_line
-from unga_brief.lock import project_lock
-from unga_brief.paths import Paths
+from unga_brief.core import transaction
+from unga_brief.core.errors import DataError, LockedError, Terminated, one_line
+from unga_brief.core.lock import project_lock
+from unga_brief.core.paths import Paths
 
 RECORD = TESTS / "fixtures" / "undl" / "record_4083529.xml"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -38,7 +38,7 @@ def _env(**extra: str) -> dict[str, str]:
 def _cli(paths: Paths, *args: str, no_exchange: bool = False, **env: str):
     """`unga-brief --root R --sources S ARGS` in a subprocess (so that it can be killed).
     ``no_exchange``: as on a system without renameat2 (two renames instead)."""
-    prelude = "from unga_brief import transaction; transaction._renameat2 = None; " * no_exchange
+    prelude = "from unga_brief.core import transaction; transaction._renameat2 = None; " * no_exchange
     code = f"import sys; {prelude}from unga_brief.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
         [sys.executable, "-c", code, "--root", str(paths.root), "--sources", str(paths.sources)]
@@ -72,8 +72,8 @@ def test_a_second_writer_in_another_process_exits_5_or_waits_for_the_lock(mini_c
         [
             sys.executable,
             "-c",
-            "import sys, time; from unga_brief.lock import project_lock; "
-            "from unga_brief.paths import Paths; "
+            "import sys, time; from unga_brief.core.lock import project_lock; "
+            "from unga_brief.core.paths import Paths; "
             "p = Paths.default(sys.argv[1], sys.argv[1]); "
             "cm = project_lock(p, 'ingest'); cm.__enter__(); print('held', flush=True); "
             "time.sleep(float(sys.argv[2]))",
@@ -179,7 +179,7 @@ def test_ingest_killed_before_the_swap_loses_nothing_and_ingests_again(mini_cura
 def test_full_disk_during_curate_exit_4_naming_the_file_and_data_untouched(
     mini_curated, monkeypatch, capsys
 ):
-    from unga_brief import curate
+    from unga_brief.data import curate
 
     _change_a_source(mini_curated)  # catalog.csv changes ...
     (mini_curated.votes_dir / "ga.csv").unlink()  # ... and votes/ga.csv is written after it
@@ -218,8 +218,8 @@ def test_a_data_error_inside_the_staged_copy_names_the_live_file(mini_curated):
 
 PUBLISH = """
 import sys
-from unga_brief import transaction
-from unga_brief.paths import Paths
+from unga_brief.core import transaction
+from unga_brief.core.paths import Paths
 if sys.argv[2] == "rename":
     transaction._renameat2 = None
 p = Paths.default(sys.argv[1], sys.argv[1])
@@ -356,7 +356,8 @@ def test_recover_removes_every_leftover_and_says_so(tmp_path):
 
 SIGTERM_PDF = """
 import signal, sys
-from unga_brief import cli, render
+from unga_brief import cli
+from unga_brief.report import render
 signal.signal(signal.SIGTERM, cli._on_sigterm)
 try:
     render.html_to_pdf(sys.argv[1], sys.argv[2], chromium=sys.argv[3], timeout=120)
@@ -542,7 +543,7 @@ def test_run_killed_between_swaps_then_full_disk_then_a_good_run(project, monkey
     """The real pipeline: killed after report/ and figures/ were swapped but before
     build/executed; the next run rolls that back (saying so) and then meets a full disk after
     the notebooks (exit 4, the file named, notebooks kept); the run after that publishes."""
-    from unga_brief import safe_output
+    from unga_brief.core import safe_output
 
     html = project.root / "html.yaml"
     html.write_text("formats: [html]\n")
@@ -685,7 +686,7 @@ def test_a_really_full_disk_during_curate_exit_4_and_data_intact(small_disk, min
 
 @pytest.mark.slow
 def test_a_really_full_disk_during_a_run_exit_4_and_the_report_intact(small_disk, project):
-    from unga_brief.paths import copy_project
+    from unga_brief.core.paths import copy_project
 
     root = copy_project(project.root, small_disk / "proj")
     for d in ("report", "figures"):

@@ -18,8 +18,10 @@ import pytest
 import yaml
 from conftest import ROOT, tree_digest
 
-from unga_brief import __version__, errors, fetch
+from unga_brief import __version__
 from unga_brief.cli import main
+from unga_brief.core import errors
+from unga_brief.live import fetch
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 RECORD = (SAMPLES / "record_4083529.xml").read_bytes()  # A/RES/ES-10/27 -> ga-es10-27
@@ -421,7 +423,7 @@ def test_bad_request_is_refused_before_any_network_use(mini, capsys, args, patte
 
 
 def test_fetch_holds_the_run_lock(mini, waits, capsys):
-    from unga_brief.lock import project_lock
+    from unga_brief.core.lock import project_lock
 
     with project_lock(mini, "run"):
         assert cli(mini, "fetch", "--record", "4083529") == 5

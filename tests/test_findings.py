@@ -11,9 +11,9 @@ from test_posture import OFFICIAL as POSTURE_OFFICIAL
 from test_posture import TEXTS as POSTURE_TEXTS
 from test_posture import VOTES as POSTURE_VOTES
 
-from unga_brief import findings
-from unga_brief.context import Context
-from unga_brief.params import defaults, resolve
+from unga_brief.report import findings
+from unga_brief.report.context import Context
+from unga_brief.report.params import defaults, resolve
 
 # The posture tests' world (states USA RUS CHN EGY FIN IND DEU), without its Ukraine Council
 # draft: its vote strings and official totals are documented there.

@@ -8,10 +8,10 @@ import yaml
 from conftest import ROOT, tree_digest
 from undl_builders import marc_record
 
-from unga_brief import errors
 from unga_brief.cli import main
-from unga_brief.ingest import ingest
-from unga_brief.validate import OFFICIAL, validate_data
+from unga_brief.core import errors
+from unga_brief.data.validate import OFFICIAL, validate_data
+from unga_brief.live.ingest import ingest
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 

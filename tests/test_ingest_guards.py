@@ -17,10 +17,10 @@ from conftest import ROOT, tree_digest
 from test_ingest import full_roll_call_for
 from undl_builders import NS, marc_record
 
-from unga_brief import errors
 from unga_brief.cli import main
-from unga_brief.ingest import ingest, normal_symbol
-from unga_brief.undl import TITLE_MAX, clean_text, parse_marc_xml, read_bulk_csv
+from unga_brief.core import errors
+from unga_brief.live.ingest import ingest, normal_symbol
+from unga_brief.undl.records import TITLE_MAX, clean_text, parse_marc_xml, read_bulk_csv
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 TID = "ga-es11-2026-02-24"  # the mini catalogue's partial text (A/RES/ES-11/10)
@@ -149,8 +149,8 @@ def test_bulk_reingest_with_another_filter_merges_the_extract(mini_curated, tmp_
     """A bulk file with two catalogue records: --records picks one, then the other; the second
     ingest of the same file is not 'already ingested' but adds its record to the stored
     extract."""
-    from unga_brief.ingest import _bulk_extract
-    from unga_brief.undl import UndlRecords
+    from unga_brief.live.ingest import _bulk_extract
+    from unga_brief.undl.records import UndlRecords
 
     es11 = parse_marc_xml(_two_record_file(mini_curated, tmp_path))
     both = UndlRecords(votes=es11.votes, texts=es11.texts)

@@ -20,8 +20,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 from traitlets.config.loader import PyFileConfigLoader
 
-from unga_brief.params import parameters_cell_source
-from unga_brief.paths import Paths
+from unga_brief.core.paths import Paths
+from unga_brief.report.params import parameters_cell_source
 
 # jupyter_server validates the configured hook twice and warns that it "overrides" itself
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding existing pre_save_hook:UserWarning")
@@ -73,7 +73,7 @@ def _save(cm, nb: nbformat.NotebookNode, path: str) -> Path:
 
 
 def test_config_sets_the_hook() -> None:
-    from unga_brief.lab import pre_save_hook
+    from unga_brief.report.lab import pre_save_hook
 
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
     assert config.ContentsManager.pre_save_hook is pre_save_hook

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief import measures as m
-from unga_brief import tables
-from unga_brief.errors import DataError, ParameterError, UnknownText
-from unga_brief.paths import Paths
+from unga_brief.analysis import measures as m
+from unga_brief.analysis import tables
+from unga_brief.core.errors import DataError, ParameterError, UnknownText
+from unga_brief.core.paths import Paths
 
 # ---------------------------------------------------------------------------------------------
 # The small world. States in order: USA RUS CHN EGY FIN IND DEU

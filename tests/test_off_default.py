@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from unga_brief import errors, findings
-from unga_brief.catalog import load_catalog
-from unga_brief.context import open_context
-from unga_brief.frames import load_frames
-from unga_brief.params import defaults, resolve
-from unga_brief.paths import Paths, copy_project
+from unga_brief.core import errors
+from unga_brief.core.paths import Paths, copy_project
+from unga_brief.data.catalog import load_catalog
+from unga_brief.data.frames import load_frames
+from unga_brief.report import findings
+from unga_brief.report.context import open_context
+from unga_brief.report.params import defaults, resolve
 
 N_SETS = 30
 NOTEBOOKS = ["01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
@@ -37,7 +38,7 @@ def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: boo
     notebook's namespace. The notebooks of one run share one cache of computed frames (the same
     parameters and data). With ``serialise=False`` every chart is drawn but not written as
     SVG (the default run, the fixture run and the render tests write them all)."""
-    from unga_brief import charts, context
+    from unga_brief.report import charts, context
 
     shared: dict = {}
     real_open, real_save = context.open_context, charts.save
@@ -49,7 +50,7 @@ def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: boo
         return ctx
 
     def save_data_only(chart, name, figures_dir):
-        from unga_brief.safe_output import write_csv
+        from unga_brief.core.safe_output import write_csv
 
         out = __import__("pathlib").Path(figures_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -214,7 +215,7 @@ def test_every_notebook_runs_through_papermill_on_the_fixture_project(mini_curat
     cat = load_catalog(mini_curated)
     first, last = cat["date"].min(), cat["date"].max()
     p = root / "dates.yaml"
-    from unga_brief.members import load_groups
+    from unga_brief.data.members import load_groups
 
     groups = sorted(set(load_groups(mini_curated)["group"]))  # the fixture holds a few blocs
     p.write_text(

@@ -22,8 +22,8 @@ from conftest import ROOT, SHARED_SOURCES
 from test_fetch import closed_port
 from undl_builders import marc_record
 
-from unga_brief.lock import project_lock
-from unga_brief.paths import Paths
+from unga_brief.core.lock import project_lock
+from unga_brief.core.paths import Paths
 
 pytestmark = pytest.mark.slow
 

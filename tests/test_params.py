@@ -10,10 +10,11 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from unga_brief import errors
-from unga_brief.catalog import load_catalog
-from unga_brief.members import load_groups, load_members
-from unga_brief.params import (
+from unga_brief.core import errors
+from unga_brief.core.paths import Paths
+from unga_brief.data.catalog import load_catalog
+from unga_brief.data.members import load_groups, load_members
+from unga_brief.report.params import (
     PARAMETERS,
     defaults,
     load_params_file,
@@ -25,7 +26,6 @@ from unga_brief.params import (
     resolve,
     write_parameters_cells,
 )
-from unga_brief.paths import Paths
 
 
 @pytest.fixture(scope="module")

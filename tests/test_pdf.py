@@ -96,7 +96,7 @@ def raw_text(pdf: Path) -> str:
 
 @pytest.fixture(scope="module")
 def catalog() -> dict[str, dict[str, str]]:
-    from unga_brief.paths import Paths
+    from unga_brief.core.paths import Paths
 
     root = Path(__file__).resolve().parents[1]
     with open(Paths.default(root).catalog_csv, newline="", encoding="utf-8") as fh:
@@ -265,7 +265,7 @@ def test_first_page_gives_the_failed_us_amendment(pages: list[str], catalog) -> 
 
 def _us_vote_on_gaza_ceasefire_texts(catalog) -> tuple[str, list[str]]:
     """The US vote on the GA Gaza texts whose title says ceasefire (one vote for all of them)."""
-    from unga_brief.paths import Paths
+    from unga_brief.core.paths import Paths
 
     ids = [
         i

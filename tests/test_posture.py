@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief import measures as m
-from unga_brief import posture
-from unga_brief.errors import ParameterError, UnknownCountry, UnknownText
-from unga_brief.paths import Paths
+from unga_brief.analysis import measures as m
+from unga_brief.analysis import posture
+from unga_brief.core.errors import ParameterError, UnknownCountry, UnknownText
+from unga_brief.core.paths import Paths
 
 #: The amendment voted on the 2026 text (a catalogue id; its figures come from the data).
 AMENDMENT_2026 = "ga-amend-2026-02-24-usa"

@@ -12,11 +12,11 @@ import pandas as pd
 import yaml
 from conftest import ROOT
 
-from unga_brief import briefing
-from unga_brief.catalog import load_catalog
 from unga_brief.cli import main
-from unga_brief.ingest import ingest
-from unga_brief.raw import attribution, attribution_lines, raw_files
+from unga_brief.data.catalog import load_catalog
+from unga_brief.data.ingested import attribution, attribution_lines, raw_files
+from unga_brief.live.ingest import ingest
+from unga_brief.report import briefing
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
@@ -109,7 +109,7 @@ def test_sources_page_reflects_data_raw(mini_curated):
 def test_a_gathered_copy_shows_the_download_date_curation_yml_states(mini):
     """curation.yml may state when a third party downloaded its copy (`retrieved:`); the credit
     then carries that date instead of 'not stated'."""
-    from unga_brief.curate import run_curate
+    from unga_brief.data.curate import run_curate
 
     rules = yaml.safe_load(mini.curation_yml.read_text(encoding="utf-8"))
     spec = next(v for v in rules["inputs"]["votes"] if v["rank"] == 1)

@@ -14,9 +14,10 @@ from test_fetch import RECORD, SAMPLES, Reply, UndlStub, Waits, closed_port
 from test_ingest import full_roll_call_for
 from undl_builders import marc_record
 
-from unga_brief import errors, fetch
 from unga_brief.cli import main
-from unga_brief.paths import Paths
+from unga_brief.core import errors
+from unga_brief.core.paths import Paths
+from unga_brief.live import fetch
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +50,7 @@ def pristine_copy(dest) -> Paths:
     (root / "pyproject.toml").write_text("# marker\n")
     paths = Paths.default(root, ROOT.parent / "shared" / "data" / "sources")
     if (ROOT / "data" / "raw").is_dir() and paths.sources.is_dir():
-        from unga_brief.curate import run_curate
+        from unga_brief.data.curate import run_curate
 
         run_curate(paths)  # the curated files without the ingested layer
     return paths

@@ -24,8 +24,8 @@ from nbformat.v4 import (
     new_output,
 )
 
-from unga_brief import render
-from unga_brief.errors import RenderError
+from unga_brief.core.errors import RenderError
+from unga_brief.report import render
 
 TITLE = "UNGA briefing: test render"
 HEADING = "Abstention on Ukraine and Gaza texts"

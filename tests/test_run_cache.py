@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from unga_brief import findings, run_cache, weighing
-from unga_brief.context import open_context
 from unga_brief.pipeline import input_digest, input_files
+from unga_brief.report import findings, run_cache, weighing
+from unga_brief.report.context import open_context
 
 
 def _prepare(paths, params):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from unga_brief.cli import main
-from unga_brief.safe_output import (
+from unga_brief.core.safe_output import (
     FORMULA_PREFIXES,
     csv_safe,
     formula_like,
@@ -66,7 +66,7 @@ def test_mpl_literal_escapes_every_dollar_once():
 def test_a_dollar_from_the_data_is_drawn_not_parsed(tmp_path):
     import matplotlib.pyplot as plt
 
-    from unga_brief.charts import svg_bytes
+    from unga_brief.report.charts import svg_bytes
 
     hostile = r"A/RES/$\frac{1}{$"
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief import measures as m
-from unga_brief import tables
-from unga_brief.paths import Paths
+from unga_brief.analysis import measures as m
+from unga_brief.analysis import tables
+from unga_brief.core.paths import Paths
 
 # States in order: USA RUS CHN EGY FIN IND DEU
 #   u1 es11 GA 2023-03-01 full            Y N A A Y A Y     official 3-1-3-0

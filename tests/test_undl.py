@@ -1,4 +1,4 @@
-"""unga_brief.undl: UN Digital Library MARC XML and bulk CSV readers (DESIGN §7).
+"""unga_brief.undl.records: UN Digital Library MARC XML and bulk CSV readers (DESIGN §7).
 
 Expected values are read from the fixture files themselves (with defusedxml / the csv module,
 not with the code under test) rather than typed, except the facts printed in the samples'
@@ -18,8 +18,7 @@ import pandas as pd
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from unga_brief import undl
-from unga_brief.errors import (
+from unga_brief.core.errors import (
     BadDate,
     BadVoteCode,
     DataError,
@@ -27,8 +26,9 @@ from unga_brief.errors import (
     ParameterError,
     TotalsMismatch,
 )
-from unga_brief.sources import sha256_of
-from unga_brief.undl import parse_marc_xml, read_bulk_csv, sniff
+from unga_brief.data.source_files import sha256_of
+from unga_brief.undl import records as undl
+from unga_brief.undl.records import parse_marc_xml, read_bulk_csv, sniff
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "undl"
 REC = FIX / "record_4083529.xml"
@@ -51,7 +51,7 @@ CSV_TOTAL = {
 
 
 def marc(path: Path = REC) -> dict:
-    """What the file says, read with defusedxml here (not with unga_brief.undl)."""
+    """What the file says, read with defusedxml here (not with unga_brief.undl.records)."""
     rec = fromstring(path.read_bytes()).find("m:record", NS)
 
     def sub(field, code):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import DROPPED_MESSAGE, tree_digest
 
-from unga_brief import errors
 from unga_brief.cli import main
-from unga_brief.validate import validate_data
+from unga_brief.core import errors
+from unga_brief.data.validate import validate_data
 
 
 def _rewrite(path, fn):

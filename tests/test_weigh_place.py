@@ -11,13 +11,13 @@ import pytest
 from conftest import SHARED_SOURCES, needs_shared
 from fixtures.analysis import frames as F  # noqa: E402
 
-from unga_brief import agreement as ag
-from unga_brief import baselines as bl
-from unga_brief import measures as m
-from unga_brief import movement as mv
-from unga_brief import thresholds as th
-from unga_brief import weights as wt
-from unga_brief.errors import MalformedFile, ParameterError
+from unga_brief.analysis import agreement as ag
+from unga_brief.analysis import baselines as bl
+from unga_brief.analysis import measures as m
+from unga_brief.analysis import movement as mv
+from unga_brief.analysis import thresholds as th
+from unga_brief.analysis import weights as wt
+from unga_brief.core.errors import MalformedFile, ParameterError
 
 # States: USA RUS CHN EGY FIN IND DEU
 TEXTS = [
@@ -333,8 +333,8 @@ def test_all_votes_coincidence_matches_the_tally_definitions():
 
 
 def test_majority_needs_a_known_value_and_a_source(tmp_path):
-    from unga_brief.catalog import load_texts_meta
-    from unga_brief.paths import Paths
+    from unga_brief.core.paths import Paths
+    from unga_brief.data.catalog import load_texts_meta
 
     p = Paths.default(tmp_path)
     p.texts_yml.parent.mkdir(parents=True)
@@ -350,7 +350,7 @@ def test_majority_needs_a_known_value_and_a_source(tmp_path):
 
 
 def test_every_recorded_outcome_is_reproduced_by_its_rule(shipped):
-    from unga_brief.frames import load_frames
+    from unga_brief.data.frames import load_frames
 
     f = load_frames(shipped)
     t = th.threshold_table(f.votes, f.catalog, electorate=f.electorate)
@@ -375,7 +375,7 @@ def test_2022_and_2023_coverage_and_counts_agree_with_the_source_readme(shipped)
     """The State Department's own counts for 2021–24 are not in the sources (the README says
     so); what the README does give — GA roll calls per calendar year and per-session Y/N/A/X of
     six states against the UNDL bulk file — the layer must reproduce."""
-    from unga_brief.assembly import assembly_coverage, load_assembly
+    from unga_brief.data.assembly import assembly_coverage, load_assembly
 
     text = _readme()
     line = re.search(r"By calendar year: GA (.*?)\. SC", text, re.S).group(1)
@@ -410,7 +410,7 @@ def test_2022_and_2023_coverage_and_counts_agree_with_the_source_readme(shipped)
 
 
 def test_coincidence_table_has_every_year_of_the_layer(shipped):
-    from unga_brief.assembly import load_assembly
+    from unga_brief.data.assembly import load_assembly
 
     layer = load_assembly(shipped)
     c = bl.coincidence_table(bl.coincidence_all_votes(layer))

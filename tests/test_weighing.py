@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from unga_brief import baselines as bl
-from unga_brief import weighing
-from unga_brief import weights as wt
-from unga_brief.context import open_context
-from unga_brief.words import pct
+from unga_brief.analysis import baselines as bl
+from unga_brief.analysis import weights as wt
+from unga_brief.report import weighing
+from unga_brief.report.context import open_context
+from unga_brief.report.words import pct
 
 COLUMNS = [
     "year",
@@ -64,7 +64,7 @@ def test_thresholds_name_the_closest_adopted_assembly_text_of_the_window(ctx):
     f = weighing.thresholds(ctx)
     ga = f.data[(f.data["body"] == "GA") & (f.data["adopted"].astype(str).str.lower() == "true")]
     closest = ga.sort_values(["pivot", "date"]).iloc[0]
-    from unga_brief.findings import reader_name
+    from unga_brief.report.findings import reader_name
 
     assert (
         f"was {reader_name(ctx, closest['text_id'])}: {int(closest['pivot'])} changed votes"

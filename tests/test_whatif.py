@@ -9,9 +9,9 @@ import json
 import yaml
 from conftest import ROOT
 
-from unga_brief.paths import Paths
+from unga_brief.core.paths import Paths
 from unga_brief.pipeline import destination, output_hashes, up_to_date
-from unga_brief.whatif import changed_parameters, notebook_changes, whatif_name
+from unga_brief.report.whatif import changed_parameters, notebook_changes, whatif_name
 
 
 def _project(tmp_path, defaults: dict) -> Paths:

@@ -20,8 +20,8 @@ import signal
 import sys
 from collections.abc import Iterator
 
-from .errors import Terminated, UngaBriefError, one_line
-from .paths import Paths
+from unga_brief.core.errors import Terminated, UngaBriefError, one_line
+from unga_brief.core.paths import Paths
 
 #: OS errors that mean an output could not be written (exit 4); any other is an input (exit 2).
 WRITE_ERRNOS = frozenset(
@@ -38,8 +38,8 @@ def writing_data(paths: Paths, command: str, wait: float | None = None) -> Itera
     """Hold the project lock, clean up after a killed command, and yield ``paths`` with
     ``data/`` staged: whatever the command writes there replaces ``data/`` in one step when it
     succeeds, and nothing when it fails or is killed."""
-    from .lock import project_lock
-    from .transaction import recover, staged_data
+    from unga_brief.core.lock import project_lock
+    from unga_brief.core.transaction import recover, staged_data
 
     with project_lock(paths, command, wait=wait):
         for line in recover(paths):
@@ -49,7 +49,7 @@ def writing_data(paths: Paths, command: str, wait: float | None = None) -> Itera
 
 
 def _cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
-    from .curate import curate_and_log
+    from unga_brief.data.curate import curate_and_log
 
     with writing_data(paths, "curate", args.wait) as staged:
         cur, changed, _ = curate_and_log(staged)
@@ -64,13 +64,13 @@ def _cmd_curate(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
-    from .validate import validate_data
+    from unga_brief.data.validate import validate_data
 
     table = validate_data(paths)
     with_pd_options(lambda: print(table.drop(columns=["id"]).to_string(index=False)))
     cov = table.groupby(["body", "coverage"]).size()
     print(f"\nvalid: {len(table)} texts; " + ", ".join(f"{b} {c} {n}" for (b, c), n in cov.items()))
-    from .validate import assembly_coverage, basis_counts
+    from unga_brief.data.validate import assembly_coverage, basis_counts
 
     print("country rows by basis: " + ", ".join(f"{b} {n}" for b, n in basis_counts(table).items()))
 
@@ -82,7 +82,7 @@ def _cmd_validate(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
-    from .ingest import ingest
+    from unga_brief.live.ingest import ingest
 
     with writing_data(paths, "ingest", args.wait) as staged:
         res = ingest(
@@ -104,7 +104,7 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
 
 def _report_ingest(res) -> None:
     """What `ingest` (or `fetch`) did, on stdout."""
-    from .changes import summary
+    from unga_brief.data.changes import summary
 
     for line in res.already:
         print(f"already ingested, nothing to do: {line}")
@@ -123,7 +123,7 @@ def _report_ingest(res) -> None:
 
 
 def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
-    from .fetch import fetch
+    from unga_brief.live.fetch import fetch
 
     with writing_data(paths, "fetch", args.wait) as staged:
         res = fetch(
@@ -147,7 +147,7 @@ def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_diff(args: argparse.Namespace, paths: Paths) -> int:
     from pathlib import Path
 
-    from .changes import diff, snapshot, summary
+    from unga_brief.data.changes import diff, snapshot, summary
 
     def data_dir(p: str) -> Path:
         d = Path(p)
@@ -156,7 +156,7 @@ def _cmd_diff(args: argparse.Namespace, paths: Paths) -> int:
     old, new = data_dir(args.old), data_dir(args.new)
     for d in (old, new):
         if not (d / "catalog" / "catalog.csv").exists():
-            from .errors import MalformedFile
+            from unga_brief.core.errors import MalformedFile
 
             raise MalformedFile(
                 f"{d}: no catalog/catalog.csv (give a data/ folder or a project root)"
@@ -165,7 +165,7 @@ def _cmd_diff(args: argparse.Namespace, paths: Paths) -> int:
     for line in summary(ch):
         print(line)
     if args.csv:
-        from .safe_output import write_csv
+        from unga_brief.core.safe_output import write_csv
 
         write_csv(ch, args.csv)
     return 0
@@ -181,8 +181,8 @@ def with_pd_options(fn):
 
 
 def _cmd_params(args: argparse.Namespace, paths: Paths) -> int:
-    from .errors import ParameterError
-    from .params import write_parameters_cells
+    from unga_brief.core.errors import ParameterError
+    from unga_brief.report.params import write_parameters_cells
 
     changed = write_parameters_cells(paths, check=args.check)
     if args.check and changed:
@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="change nothing; exit 2 if any differs")
     s.set_defaults(func=_cmd_params)
     try:
-        from . import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
+        from unga_brief import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
 
         pipeline.register(sub)
     except ImportError:

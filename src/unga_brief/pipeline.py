@@ -2,10 +2,10 @@
 
 Every output of a run is built in one staging folder and published only when everything
 succeeded, ``report/``, ``figures/`` and ``build/executed/`` together
-(:func:`unga_brief.transaction.publish`); on any failure nothing is published and the previous
+(:func:`unga_brief.core.transaction.publish`); on any failure nothing is published and the previous
 outputs stay byte-identical, and the executed notebooks (tracebacks included) are kept under
 ``build/failed/<time>/``. A run with parameters other than ``params.yaml`` is a what-if and
-publishes into ``report/whatif/<name>/`` (:mod:`unga_brief.whatif`). Unchanged inputs (data,
+publishes into ``report/whatif/<name>/`` (:mod:`unga_brief.report.whatif`). Unchanged inputs (data,
 parameters, notebooks, package) and published outputs intact -> nothing is re-executed.
 """
 
@@ -27,11 +27,23 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RenderError, UngaBriefError, one_line
-from .lock import project_lock
-from .paths import Paths
-from .transaction import RUN_STAGING_PREFIX, publish, recover, staged_data, stop_point
-from .whatif import WHATIF_DIR, changed_parameters, describe, whatif_folder, whatif_name
+from unga_brief.core.errors import RenderError, UngaBriefError, one_line
+from unga_brief.core.lock import project_lock
+from unga_brief.core.paths import Paths
+from unga_brief.core.transaction import (
+    RUN_STAGING_PREFIX,
+    publish,
+    recover,
+    staged_data,
+    stop_point,
+)
+from unga_brief.report.whatif import (
+    WHATIF_DIR,
+    changed_parameters,
+    describe,
+    whatif_folder,
+    whatif_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +172,7 @@ def _first_line(message: object) -> str:
 
 class _InjectedOnPurpose(logging.Filter):
     """papermill warns of a parameter the notebook's cell does not define: ``cache_dir`` (the
-    run's shared frames, :mod:`unga_brief.run_cache`) is injected on purpose."""
+    run's shared frames, :mod:`unga_brief.report.run_cache`) is injected on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() != "Passed unknown parameter: cache_dir"
@@ -244,7 +256,7 @@ class Destination:
 
 def destination(paths: Paths, params_path: Path, raw: dict) -> Destination:
     """The report when the parameters are those of ``params.yaml``; else a what-if folder."""
-    from .params import load_params_file
+    from unga_brief.report.params import load_params_file
 
     same = params_path.resolve() == paths.params_yaml.resolve()
     changes = [] if same else changed_parameters(load_params_file(None, paths), raw)
@@ -365,9 +377,9 @@ def run(
 
     ``refresh``: first bring in what ``refresh.yml`` names (fetch, inbox files), under the
     same lock and into a staged ``data/`` swapped in only when all of it succeeded (see
-    :func:`unga_brief.fetch.refresh`); a failure there stops the run. ``lock_wait``: seconds
+    :func:`unga_brief.live.fetch.refresh`); a failure there stops the run. ``lock_wait``: seconds
     to wait for another command's lock (default ``UNGA_BRIEF_LOCK_WAIT`` or 0)."""
-    from .params import load_params_file
+    from unga_brief.report.params import load_params_file
 
     t_start = time.perf_counter()
     # Absolute: papermill changes the working folder while notebooks run.
@@ -379,7 +391,7 @@ def run(
         for line in recover(paths):
             progress(f"recovered: {line}")
         if refresh:
-            from .fetch import refresh as refresh_inputs
+            from unga_brief.live.fetch import refresh as refresh_inputs
 
             with staged_data(paths) as staged:
                 refresh_inputs(staged, progress=progress)
@@ -393,10 +405,10 @@ def run(
             return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
         t = time.perf_counter()
-        from .catalog import load_catalog
-        from .members import load_groups, load_members
-        from .params import resolve
-        from .validate import validate_data
+        from unga_brief.data.catalog import load_catalog
+        from unga_brief.data.members import load_groups, load_members
+        from unga_brief.data.validate import validate_data
+        from unga_brief.report.params import resolve
 
         table = validate_data(paths)
         P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
@@ -406,7 +418,7 @@ def run(
             + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
         )
         if "pdf" in P.formats:
-            from .render import CHROMIUM_MISSING, find_chromium
+            from unga_brief.report.render import CHROMIUM_MISSING, find_chromium
 
             if find_chromium() is None:  # fail before any notebook runs; nothing is touched
                 raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
@@ -501,9 +513,9 @@ def _arrange(
 
 
 def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
-    """The frames several notebooks use, computed once for the run (:mod:`unga_brief.run_cache`);
+    """The frames several notebooks use, computed once for the run (:mod:`unga_brief.report.run_cache`);
     None when they cannot be cached: then each notebook computes its own, with the same result."""
-    from . import run_cache
+    from unga_brief.report import run_cache
 
     t = time.perf_counter()
     try:
@@ -518,9 +530,9 @@ def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
 
 def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
-    from .params import plain
-    from .render import html_to_pdf, notebook_to_html, write_html
-    from .safe_output import write_csv
+    from unga_brief.core.safe_output import write_csv
+    from unga_brief.report.params import plain
+    from unga_brief.report.render import html_to_pdf, notebook_to_html, write_html
 
     report_dir, executed = staging / "report", staging / "executed"
     t = time.perf_counter()

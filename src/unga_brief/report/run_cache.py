@@ -1,0 +1,156 @@
+"""One analysis pass per run: the frames several notebooks share, computed once.
+
+``unga-brief run`` calls :func:`prepare` before starting the notebooks: it loads the frames
+(:func:`unga_brief.data.frames.load_frames`), computes the shared ones (both ballots frames, both
+profiles, the US record, the whole-Assembly layer and its coincidence with the US) and pickles
+them into ``build/cache/<digest>/``, the digest covering the data files, the package and the
+resolved parameters. The folder is written under a temporary name and renamed when complete, so
+a folder that exists is whole. The notebooks get its path as the injected parameter
+``cache_dir``; :func:`unga_brief.report.context.open_context` then reads the frames from it, and
+``Context.cached`` reads a shared entry from it before computing it.
+
+A notebook run by hand (no ``cache_dir``) computes everything itself, with the same result; a
+cache that is missing, unreadable or built for other parameters is ignored and the frames are
+computed (:func:`load_frames_from`, :func:`load_entry` return None).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+from unga_brief.core.paths import Paths
+
+#: The context's cache keys that the pipeline computes once -> their file in the cache folder.
+SHARED = {
+    ("ballots", False): "ballots",
+    ("ballots", True): "ballots_firm",
+    ("profiles", False): "profiles",
+    ("profiles", True): "profiles_firm",
+    "us_votes": "us_votes",
+    "assembly_layer": "assembly_layer",
+    "coincidence_all_votes": "coincidence_all_votes",
+}
+FRAMES = "frames"
+PARAMS = "params.json"
+#: Cache folders kept under build/cache/ (the newest; older ones are removed).
+KEEP = 3
+
+
+def params_text(params) -> str:
+    """The resolved parameters as canonical JSON (what a cache folder was built for)."""
+    from unga_brief.report.params import plain
+
+    return json.dumps(plain(params.as_dict()), sort_keys=True, default=str)
+
+
+def digest(per_file: dict[str, str], params) -> str:
+    """Digest of the data files and the package (from the run's sha256 per input file) and of
+    the resolved parameters."""
+    used = {k: v for k, v in per_file.items() if k.startswith(("data/", "package/"))}
+    blob = json.dumps(used, sort_keys=True) + params_text(params)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def compute_shared(ctx) -> dict:
+    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache)."""
+    from unga_brief.analysis.baselines import coincidence_all_votes
+    from unga_brief.data.assembly import load_assembly
+    from unga_brief.report import findings
+
+    for firm in (False, True):
+        findings.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
+    findings.us_votes(ctx)
+    layer = ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
+    ctx.cached("coincidence_all_votes", lambda: coincidence_all_votes(layer))
+    return {key: ctx.cache[key] for key in SHARED}
+
+
+def _dump(obj, path: Path) -> None:
+    with path.open("wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
+    """The cache folder of these inputs, computed and written when absent (atomically)."""
+    from unga_brief.data.frames import load_frames
+    from unga_brief.report.context import Context
+
+    root = paths.build / "cache"
+    folder = root / digest(per_file, params)
+    if folder.is_dir():
+        os.utime(folder)  # the newest is kept
+        return folder
+    frames = load_frames(paths)
+    ctx = Context.from_frames(
+        params,
+        catalog=frames.catalog,
+        members=frames.members,
+        groups=frames.groups,
+        council=frames.council,
+        votes=frames.votes,
+        electorate=frames.electorate,
+        out_dir=root,  # nothing is written there: only the cache is filled
+        paths=paths,
+    )
+    shared = compute_shared(ctx)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        _dump(frames, tmp / f"{FRAMES}.pkl")
+        for key, name in SHARED.items():
+            _dump(shared[key], tmp / f"{name}.pkl")
+        (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
+        try:
+            os.rename(tmp, folder)
+        except OSError:  # another run wrote the same folder meanwhile: keep that one
+            if not folder.is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _prune(root)
+    return folder
+
+
+def _prune(root: Path) -> None:
+    folders = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in folders[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(path: Path):
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except Exception:  # missing, truncated or unreadable: the caller computes instead
+        return None
+
+
+def load_frames_from(folder: str | Path):
+    """The :class:`~unga_brief.data.frames.Frames` pickled in ``folder``, or None."""
+    from unga_brief.data.frames import Frames
+
+    frames = _load(Path(folder) / f"{FRAMES}.pkl")
+    return frames if isinstance(frames, Frames) else None
+
+
+def matches(folder: str | Path, params) -> bool:
+    """The folder was built for these very parameters."""
+    try:
+        return (Path(folder) / PARAMS).read_text(encoding="utf-8") == params_text(params)
+    except OSError:
+        return False
+
+
+def load_entry(folder: str | Path, key):
+    """A shared entry pickled in ``folder``, or None (not shared, missing or unreadable)."""
+    name = SHARED.get(key) if isinstance(key, str | tuple) else None
+    return None if name is None else _load(Path(folder) / f"{name}.pkl")
