@@ -19,7 +19,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from svg_print import print_box_pt, printed_texts
 
-from unga_brief.report import charts
+from unga_brief.report import chart_style, charts, charts_over_time
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,14 +93,17 @@ def test_simulation_tells_red_from_green_only_with_normal_vision() -> None:
     "palette_name", ["VOTE_COLORS", "PROFILE_COLORS", "PARTNER_COLORS", "TOPIC_COLORS"]
 )
 def test_palettes_stay_separable_for_colour_blind_readers(vision: str, palette_name: str) -> None:
-    palette = getattr(charts, palette_name)
+    palette = getattr(chart_style, palette_name)
     dist, a, b = closest_pair(palette, vision)
     assert dist >= MIN_DELTA_E, f"{palette_name} under {vision}: {a} vs {b} only {dist:.1f} apart"
 
 
 def test_profile_colours_reuse_the_vote_colours_for_the_same_meaning() -> None:
-    assert charts.PROFILE_COLORS["Yes on both"] == charts.VOTE_COLORS["Y"]
-    assert charts.PROFILE_COLORS["abstains on Ukraine, Yes on Gaza"] == charts.VOTE_COLORS["A"]
+    assert chart_style.PROFILE_COLORS["Yes on both"] == chart_style.VOTE_COLORS["Y"]
+    assert (
+        chart_style.PROFILE_COLORS["abstains on Ukraine, Yes on Gaza"]
+        == chart_style.VOTE_COLORS["A"]
+    )
 
 
 # --- hand-built frames for every chart ----------------------------------------------------------
@@ -186,7 +189,7 @@ def _tiles() -> tuple[pd.DataFrame, pd.DataFrame]:
 LONG = "A finding as long as the briefing's longest title, which runs over two lines " * 2
 
 
-def every_chart(width: float | None = None) -> dict[str, charts.Chart]:
+def every_chart(width: float | None = None) -> dict[str, chart_style.Chart]:
     kw = {} if width is None else {"width": width}
     cats, tiles = _tiles()
     crosstab = pd.DataFrame(
@@ -227,20 +230,20 @@ def every_chart(width: float | None = None) -> dict[str, charts.Chart]:
             ylabel="Ukraine profile",
             **kw,
         ),
-        "vote_timeline": charts.vote_timeline(
+        "vote_timeline": charts_over_time.vote_timeline(
             _timeline(),
             lanes=["Assembly · Ukraine", "Assembly · Gaza", "Council · Gaza"],
             title=LONG,
             subtitle=LONG,
             **kw,
         ),
-        "lines_by_year": charts.lines_by_year(
+        "lines_by_year": charts_over_time.lines_by_year(
             _lines(), panels=["Ukraine texts", "Gaza texts"], title=LONG, subtitle=LONG, **kw
         ),
         "tile_map": charts.tile_map(
             cats,
             tiles,
-            colors={k: "#000000" for k in charts.PROFILE_COLORS},
+            colors={k: "#000000" for k in chart_style.PROFILE_COLORS},
             title=LONG,
             subtitle=LONG,
             **kw,
@@ -251,7 +254,7 @@ def every_chart(width: float | None = None) -> dict[str, charts.Chart]:
             subtitle=LONG,
             xlabel="coincidence (%)",
             color_by="topic",
-            colors=charts.TOPIC_COLORS,
+            colors=chart_style.TOPIC_COLORS,
             **kw,
         ),
         "count_bars": charts.count_bars(
@@ -265,13 +268,13 @@ def every_chart(width: float | None = None) -> dict[str, charts.Chart]:
 
 
 @pytest.fixture(scope="module")
-def drawn() -> dict[str, charts.Chart]:
+def drawn() -> dict[str, chart_style.Chart]:
     return every_chart()
 
 
 def test_every_chart_prints_no_text_under_seven_points(drawn, tmp_path: Path) -> None:
     for key, chart in drawn.items():
-        charts.save(chart, key, tmp_path)
+        chart_style.save(chart, key, tmp_path)
         texts = printed_texts(tmp_path / f"{key}.svg")
         assert texts, key
         smallest = min(texts, key=lambda t: t.size_pt)
@@ -285,7 +288,7 @@ def test_a_chart_of_many_texts_still_prints_at_full_size(tmp_path: Path) -> None
     chart = charts.stacked_votes(many, title=LONG, subtitle=LONG)
     _, box_h = print_box_pt()
     assert chart.fig.get_size_inches()[1] * 72 <= box_h
-    charts.save(chart, "many", tmp_path)
+    chart_style.save(chart, "many", tmp_path)
     assert min(t.size_pt for t in printed_texts(tmp_path / "many.svg")) >= 7.0 - 1e-6
 
 
@@ -328,7 +331,7 @@ def _outside(fig) -> list[str]:
     return bad
 
 
-def wordy_charts() -> dict[str, charts.Chart]:
+def wordy_charts() -> dict[str, chart_style.Chart]:
     """Charts with the longest labels the briefing prints (groups with their n, series pairs)."""
     groups = pd.DataFrame(
         {
@@ -380,10 +383,10 @@ def test_row_labels_do_not_overlap(drawn, layout: str) -> None:
 def test_phone_layout_is_narrow_and_no_smaller_in_type(drawn, tmp_path: Path) -> None:
     for key, chart in drawn.items():
         phone = chart.phone()
-        assert phone.fig.get_size_inches()[0] == pytest.approx(charts.PHONE_WIDTH_IN)
+        assert phone.fig.get_size_inches()[0] == pytest.approx(chart_style.PHONE_WIDTH_IN)
         assert phone.phone is None
         sizes = [t.get_fontsize() for t in phone.fig.findobj(matplotlib.text.Text) if t.get_text()]
-        assert min(sizes) >= charts.MIN_FONT_PT, key
+        assert min(sizes) >= chart_style.MIN_FONT_PT, key
 
 
 def test_texts_are_labelled_by_short_title_and_date_never_by_id(drawn) -> None:
@@ -421,7 +424,7 @@ def test_timeline_draws_one_marker_per_vote_without_overlap(drawn) -> None:
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("hollow" in t for t in legend) and any("veto" in t for t in legend)
     assert "Non-voting" not in legend  # no such vote in the data: no such legend entry
-    plain = charts.vote_timeline(
+    plain = charts_over_time.vote_timeline(
         votes.assign(veto=False, partial=False),
         lanes=sorted(set(votes["lane"])),
         title="t",
@@ -433,7 +436,7 @@ def test_timeline_draws_one_marker_per_vote_without_overlap(drawn) -> None:
 
 def test_slots_stack_votes_closer_than_a_marker() -> None:
     dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-03", "2024-03-01"]))
-    assert charts._slots(dates, gap_days=10) == [0, 1, 2, 0]
+    assert charts_over_time._slots(dates, gap_days=10) == [0, 1, 2, 0]
 
 
 def test_few_text_years_are_hollow_and_show_their_n(drawn) -> None:
@@ -449,7 +452,7 @@ def test_few_text_years_follow_the_findings_thin_column_and_count_texts() -> Non
     data = _lines().assign(
         texts=[9, 3, 9, 3, 6, 1, 4, 2], thin=[False, True, False, False, False, True, False, True]
     )
-    chart = charts.lines_by_year(
+    chart = charts_over_time.lines_by_year(
         data, panels=["Ukraine texts", "Gaza texts"], title="t", subtitle="s"
     )
     texts = {t.get_text() for t in chart.fig.findobj(matplotlib.text.Text)}
@@ -464,14 +467,14 @@ def test_partner_labels_do_not_overlap(drawn) -> None:
     canvas.draw()
     r = canvas.get_renderer()
     for ax in fig.axes:
-        names = [t for t in ax.texts if t.get_text() in charts.PARTNER_COLORS]
+        names = [t for t in ax.texts if t.get_text() in chart_style.PARTNER_COLORS]
         boxes = [matplotlib.text.Text.get_window_extent(t, r) for t in names]  # not the arrow
         for a, b in itertools.combinations(boxes, 2):
             assert not a.overlaps(b)
 
 
 def test_spread_keeps_order_and_gap() -> None:
-    out = charts._spread([64, 63, 62, 100, 0], gap=9, lo=-2, hi=104)
+    out = charts_over_time.spread_labels([64, 63, 62, 100, 0], gap=9, lo=-2, hi=104)
     assert sorted(out, key=lambda v: v) == sorted(out)
     s = sorted(out)
     assert all(b - a >= 9 - 1e-9 for a, b in zip(s, s[1:]))
@@ -479,7 +482,7 @@ def test_spread_keeps_order_and_gap() -> None:
 
 
 def test_saved_figure_links_its_data_and_has_a_phone_layout(drawn, tmp_path: Path) -> None:
-    html = charts.save(drawn["bars"], "coincidence", tmp_path)
+    html = chart_style.save(drawn["bars"], "coincidence", tmp_path)
     assert (tmp_path / "coincidence.csv").read_text().startswith("label,value,n")
     assert 'download="coincidence.csv"' in html and 'href="data:text/csv;base64,' in html
     assert '<source media="(max-width: 599px)"' in html
@@ -493,10 +496,10 @@ STATE_PROBE = textwrap.dedent(
     import matplotlib
     backend = matplotlib.get_backend()
     before = dict(matplotlib.rcParams)
-    import unga_brief, unga_brief.report.charts as charts, unga_brief.report.context, unga_brief.report.briefing
+    import unga_brief, unga_brief.report.charts as charts, unga_brief.report.chart_style as chart_style, unga_brief.report.context, unga_brief.report.briefing
     import pandas as pd
     chart = charts.count_bars(pd.DataFrame({"label": ["a"], "value": [3]}), title="t", subtitle="s", xlabel="x")
-    charts.save(chart, "probe", r"{out}")
+    chart_style.save(chart, "probe", r"{out}")
     after = dict(matplotlib.rcParams)
     changed = sorted(k for k in before if str(before[k]) != str(after[k]))
     assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())

@@ -38,7 +38,9 @@ def _env(**extra: str) -> dict[str, str]:
 def _cli(paths: Paths, *args: str, no_exchange: bool = False, **env: str):
     """`unga-brief --root R --sources S ARGS` in a subprocess (so that it can be killed).
     ``no_exchange``: as on a system without renameat2 (two renames instead)."""
-    prelude = "from unga_brief.core import transaction; transaction._renameat2 = None; " * no_exchange
+    prelude = (
+        "from unga_brief.core import transaction; transaction._renameat2 = None; " * no_exchange
+    )
     code = f"import sys; {prelude}from unga_brief.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
         [sys.executable, "-c", code, "--root", str(paths.root), "--sources", str(paths.sources)]

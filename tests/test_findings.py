@@ -11,7 +11,7 @@ from test_posture import OFFICIAL as POSTURE_OFFICIAL
 from test_posture import TEXTS as POSTURE_TEXTS
 from test_posture import VOTES as POSTURE_VOTES
 
-from unga_brief.report import findings
+from unga_brief.report import finding, findings, us_position, who_abstains
 from unga_brief.report.context import Context
 from unga_brief.report.params import defaults, resolve
 
@@ -72,19 +72,19 @@ def test_sets_hold_the_assembly_resolutions_in_the_window(ctx):
 def test_hedgers_counted_by_hand(ctx):
     # IND abstains on u1 u2 u4 and votes Yes on g1 g2; DEU Yes on Ukraine, Abstain on Gaza;
     # CHN abstains on Ukraine but splits Gaza (Y, N): mixed, not a hedger.
-    f = findings.hedgers(ctx)
+    f = who_abstains.hedgers(ctx)
     assert f.headline == (
         "1 state abstained on most Ukraine texts but voted Yes on most Gaza texts, "
         "among them India; 1 did the reverse."
     )
-    su, sg = findings.series_words(ctx, "es11"), findings.series_words(ctx, "es10")
+    su, sg = finding.series_words(ctx, "es11"), finding.series_words(ctx, "es10")
     assert f"{su}: 3 Ukraine texts; {sg}: 2 Gaza texts" in f.sentence
     assert f.chart.title.startswith("1 state abstained")
     assert f.holds is True
 
 
 def test_topic_trend_words_follow_the_numbers(ctx):
-    f = findings.topic_trend(ctx, "ukraine")
+    f = who_abstains.topic_trend(ctx, "ukraine")
     first, last = OFFICIAL["u1"], OFFICIAL["u4"]
     assert (
         f.chart.title
@@ -98,15 +98,15 @@ def test_topic_trend_words_follow_the_numbers(ctx):
 
 def test_one_text_per_topic_never_prints_between_x_and_x(tmp_path):
     c = make_ctx(tmp_path, ukraine_texts=["u4"], gaza_texts=["g2"], switch_series=["es11"])
-    f = findings.topic_trend(c, "gaza")
+    f = who_abstains.topic_trend(c, "gaza")
     assert f.chart.title.startswith("One Gaza text in the window: G2 passed 5–2–0")
     assert "between" not in f.sentence and "1 texts" not in f.sentence
-    sw = findings.switchers(c)
+    sw = who_abstains.switchers(c)
     assert sw.left_out and sw.chart is None and "has two texts" in sw.sentence
 
 
 def test_latest_ukraine_vote_and_the_amendment_voted_that_day(ctx):
-    f = findings.latest_ukraine_vote(ctx)
+    f = us_position.latest_ukraine_vote(ctx)
     assert f.texts == ["u4", "a1"]
     assert "the United States voted No" in f.sentence
     assert "failed 3–2–1" in f.sentence
@@ -115,47 +115,47 @@ def test_latest_ukraine_vote_and_the_amendment_voted_that_day(ctx):
 
 def test_latest_vote_without_an_amendment_names_none(tmp_path):
     c = make_ctx(tmp_path, window=["2023-01-01", "2024-12-31"])
-    f = findings.latest_ukraine_vote(c)
+    f = us_position.latest_ukraine_vote(c)
     assert f.texts == ["u2"] and "amendment" not in f.sentence
 
 
 def test_us_with_russia_is_found_in_the_window_or_left_out(ctx, tmp_path):
-    f = findings.us_with_russia(ctx)
+    f = us_position.us_with_russia(ctx)
     assert f.headline.startswith("24 Feb 2025: the US voted No with Russia on U4 (1–2–4)")
     assert "with Russia alone" in f.sentence  # nobody else voted No on u4
     c = make_ctx(tmp_path, window=["2023-01-01", "2024-12-31"])
-    g = findings.us_with_russia(c)
+    g = us_position.us_with_russia(c)
     assert g.headline.startswith("The United States never cast the same Yes or No as Russia")
     assert g.holds is None
 
 
 def test_us_gaza_counts_and_no_vetoes_world(ctx, tmp_path):
-    f = findings.us_gaza(ctx)
+    f = us_position.us_gaza(ctx)
     assert f.headline.startswith(
         "Gaza: the US voted No on the one Assembly ceasefire text and cast 1 Council veto"
     )
     assert "(a ceasefire text)" in f.sentence
     votes = {k: v for k, v in VOTES.items() if k != "s1"}
     c = make_ctx(tmp_path, votes=votes)
-    g = findings.us_gaza(c)
+    g = us_position.us_gaza(c)
     assert "veto" not in g.headline and "voted No on the one Assembly" in g.headline
 
 
 def test_switchers_largest_group_and_singular_words(ctx):
-    f = findings.switchers(ctx)
+    f = who_abstains.switchers(ctx)
     # es10 g1→g2: CHN Y→N, FIN A→Y; es11 u2→u4: USA Y→N, FIN Y→A: every group is one state
     assert set(f.data["states"]) == {1}
     assert f.chart.title.startswith("The largest switch: 1 state went from")
 
 
 def test_abstention_by_group_with_a_bloc_absent_and_with_one_bloc(ctx, tmp_path):
-    f = findings.abstention_by_group(ctx)
+    f = who_abstains.abstention_by_group(ctx)
     allm = f.data[f.data["scope_type"] == "all"].iloc[0]
     # Ukraine: u1 A=2 of 7 present, u2 A=2 of 6, u4 A=4 of 7 → 8/20; Gaza g1 2/7, g2 1/7 → 3/14
     assert allm["ukraine_n"] == 20 and allm["ukraine_A"] == 8
     assert allm["gaza_n"] == 14 and allm["gaza_A"] == 3
     assert "All members: 40%" in f.sentence and "vs 21%" in f.sentence
-    one = findings.abstention_by_group(make_ctx(tmp_path, blocs=["EU"]))
+    one = who_abstains.abstention_by_group(make_ctx(tmp_path, blocs=["EU"]))
     assert one.chart.title.count("EU members") == 1 and ";" not in one.chart.title
 
 
@@ -167,7 +167,7 @@ def test_partners_one_year_has_no_direction_word(tmp_path):
         gaza_texts=["g2"],
         switch_series=["es11"],
     )
-    f = findings.partners(c)
+    f = us_position.partners(c)
     assert "fell" not in f.headline and "rose" not in f.headline
     assert "in 2024" in f.headline
     assert "rest on fewer than" in f.sentence  # one text a year is thin, and says so

@@ -11,10 +11,20 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief.analysis import measures as m
-from unga_brief.analysis import tables
+from unga_brief.analysis import (
+    abstention,
+    ballot_frame,
+    definitions,
+    hedging,
+    inputs,
+    membership,
+    tables,
+    text_selection,
+)
+from unga_brief.core import vocab
 from unga_brief.core.errors import DataError, ParameterError, UnknownText
 from unga_brief.core.paths import Paths
+from unga_brief.data import catalog, electorate
 
 # ---------------------------------------------------------------------------------------------
 # The small world. States in order: USA RUS CHN EGY FIN IND DEU
@@ -52,15 +62,15 @@ def _row(df, **kw):
 
 def test_abstention_rate_is_abstain_over_present_non_voting_apart():
     # 2 Yes, 1 No, 1 Abstain present (a fifth member did not vote): 1 / (2 + 1 + 1) = 0.25
-    assert m.abstention_rate(2, 1, 1) == pytest.approx(0.25)
-    assert pd.isna(m.abstention_rate(0, 0, 0))
+    assert definitions.abstention_rate(2, 1, 1) == pytest.approx(0.25)
+    assert pd.isna(definitions.abstention_rate(0, 0, 0))
 
 
 def test_state_2017_method_reproduces_the_published_checks():
     # (80 + 0.5 × 9) / (80 + 1 + 9) = 84.5 / 90 = 0.9389 → 94 %
-    assert round(100 * m.coincidence_from_counts(80, 1, 9)) == 94
+    assert round(100 * definitions.coincidence_from_counts(80, 1, 9)) == 94
     # (53 + 0.5 × 23) / (53 + 17 + 23) = 64.5 / 93 = 0.6935 → 69 %
-    assert round(100 * m.coincidence_from_counts(53, 17, 23)) == 69
+    assert round(100 * definitions.coincidence_from_counts(53, 17, 23)) == 69
 
 
 def test_state_2017_method_from_votes_counts_both_abstaining_as_same_and_drops_absences():
@@ -68,7 +78,7 @@ def test_state_2017_method_from_votes_counts_both_abstaining_as_same_and_drops_a
     # 3 absences (excluded) → 84.5 / 90 → 94 %, n = 90
     us = ["Y"] * 70 + ["A"] * 10 + ["Y"] + ["A"] * 9 + ["Y"] * 3
     other = ["Y"] * 70 + ["A"] * 10 + ["N"] + ["Y"] * 9 + ["X"] * 3
-    r = m.coincidence_2017(other, us)
+    r = definitions.coincidence_2017(other, us)
     assert (r["same"], r["opposite"], r["partial"], r["excluded"], r["n"]) == (80, 1, 9, 3, 90)
     assert round(100 * r["coincidence"]) == 94
     assert r["method"] == "state_2017"
@@ -79,9 +89,9 @@ def test_the_three_state_department_methods_differ_on_one_case():
     a = ["Y", "Y", "N", "A", "Y"]
     b = ["Y", "N", "N", "Y", "X"]
     vo, s17, s21 = (
-        m.coincidence_votes_only(a, b),
-        m.coincidence_2017(a, b),
-        m.coincidence_2021(a, b),
+        definitions.coincidence_votes_only(a, b),
+        definitions.coincidence_2017(a, b),
+        definitions.coincidence_2021(a, b),
     )
     # votes only: 2 identical / (2 + 1 opposite) = 0.667, n = 3 (abstention and absence excluded)
     assert vo["coincidence"] == pytest.approx(2 / 3) and vo["n"] == 3 and vo["excluded"] == 2
@@ -89,41 +99,47 @@ def test_the_three_state_department_methods_differ_on_one_case():
     assert s17["coincidence"] == pytest.approx(0.625) and s17["n"] == 4 and s17["excluded"] == 1
     # 2021: the absence scores like an abstention: (2 + 0.5 × 2) / 5 = 0.6, n = 5
     assert s21["coincidence"] == pytest.approx(0.6) and s21["n"] == 5 and s21["excluded"] == 0
-    assert [vo["method"], s17["method"], s21["method"]] == list(m.COINCIDENCE_METHODS)
+    assert [vo["method"], s17["method"], s21["method"]] == list(vocab.COINCIDENCE_METHODS)
 
 
 def test_unknown_votes_are_left_out_of_pairwise_measures():
     # A-A (same), ?-Y (unknown: left out), X-A (absence)
     a, b = ["A", None, "X"], ["A", "Y", "A"]
-    assert m.coincidence_2017(a, b)[["coincidence", "n", "unknown", "excluded"]].tolist() == [
+    assert definitions.coincidence_2017(a, b)[
+        ["coincidence", "n", "unknown", "excluded"]
+    ].tolist() == [
         1.0,
         1,
         1,
         1,
     ]
     # 2021: X against A is scored as both abstaining = same → 2 / 2
-    assert m.coincidence_2021(a, b)[["coincidence", "n", "unknown"]].tolist() == [1.0, 2, 1]
+    assert definitions.coincidence_2021(a, b)[["coincidence", "n", "unknown"]].tolist() == [
+        1.0,
+        2,
+        1,
+    ]
     # votes only: nothing left to count → NaN, n = 0
-    r = m.coincidence_votes_only(a, b)
+    r = definitions.coincidence_votes_only(a, b)
     assert pd.isna(r["coincidence"]) and r["n"] == 0
 
 
 def test_agreement_index_scores_yes_1_abstain_half_no_0_over_texts_both_voted():
     # (Y,Y) = 1, (A,Y) = 0.5, (N,Y) = 0; (X,Y) and (Y,?) left out → 1.5 / 3 = 0.5, n = 3
-    r = m.agreement_index(["Y", "A", "N", "X", "Y"], ["Y", "Y", "Y", "Y", None])
+    r = definitions.agreement_index(["Y", "A", "N", "X", "Y"], ["Y", "Y", "Y", "Y", None])
     assert r["agreement"] == pytest.approx(0.5) and r["n"] == 3
 
 
 def test_switch_kinds_separate_non_voting():
-    assert m.switch_kind("Y", "A") == "vote change"
-    assert m.switch_kind("A", "X") == "to non-voting"
-    assert m.switch_kind("X", "N") == "from non-voting"
-    assert m.switch_kind("Y", "Y") is None
-    assert m.switch_kind("Y", None) is None
+    assert definitions.switch_kind("Y", "A") == "vote change"
+    assert definitions.switch_kind("A", "X") == "to non-voting"
+    assert definitions.switch_kind("X", "N") == "from non-voting"
+    assert definitions.switch_kind("Y", "Y") is None
+    assert definitions.switch_kind("Y", None) is None
 
 
 def test_definitions_are_the_docstrings_quoted_verbatim():
-    d = m.definitions()
+    d = definitions.definitions()
     assert {
         "Abstention rate",
         "Coincidence (votes only, until 2016)",
@@ -135,7 +151,7 @@ def test_definitions_are_the_docstrings_quoted_verbatim():
         "US isolation",
     } <= set(d["term"])
     row = _row(d, term="Abstention rate")
-    assert row["definition"] == " ".join(m.abstention_rate.__doc__.split())
+    assert row["definition"] == " ".join(definitions.abstention_rate.__doc__.split())
     assert d["definition"].str.len().min() > 80
 
 
@@ -143,7 +159,7 @@ def test_definitions_are_the_docstrings_quoted_verbatim():
 
 
 def test_unnamed_state_on_partial_text_is_unknown_not_zero(world):
-    b = m.ballots(world)
+    b = ballot_frame.ballots(world)
     ind = _row(b, text_id="u3", iso3="IND")
     # u3 has complete Yes and No lists: India, not named, abstained or did not vote
     assert pd.isna(ind["vote"]) and ind["possible"] == "AX" and ind["basis"] == "unknown"
@@ -155,15 +171,15 @@ def test_three_complete_lists_name_the_fourth_vote():
         F.text("u1", "ukraine", "es11", "2023-03-01"),
         F.text("u9", "ukraine", "es11", "2023-04-01", coverage="partial", complete_lists="YNA"),
     ]
-    b = m.ballots(F.make_votes(texts, {"u1": "YNAAYAY", "u9": "YNA.YAY"}))
+    b = ballot_frame.ballots(F.make_votes(texts, {"u1": "YNAAYAY", "u9": "YNA.YAY"}))
     egy = _row(b, text_id="u9", iso3="EGY")
     assert egy["vote"] == "X" and egy["basis"] == "inferred"
 
 
 def test_a_row_for_a_state_not_entitled_to_vote_is_an_error(world):
-    el = m.electorate_from_votes(world)
+    el = electorate.electorate_from_votes(world)
     with pytest.raises(DataError, match="not entitled"):
-        m.ballots(world, electorate=el[el["iso3"] != "DEU"])
+        ballot_frame.ballots(world, electorate=el[el["iso3"] != "DEU"])
 
 
 # --- membership on the vote's date -----------------------------------------------------------
@@ -173,7 +189,7 @@ def test_membership_is_judged_on_the_vote_date():
     texts = pd.DataFrame(
         {"id": ["t2023", "t2024"], "date": pd.to_datetime(["2023-03-01", "2024-03-01"])}
     )
-    bm = m.bloc_membership(F.GROUPS, texts, ["BRICS", "NATO"])
+    bm = membership.bloc_membership(F.GROUPS, texts, ["BRICS", "NATO"])
     brics = lambda t: set(bm[(bm.text_id == t) & (bm.group == "BRICS")].iso3)  # noqa: E731
     nato = lambda t: set(bm[(bm.text_id == t) & (bm.group == "NATO")].iso3)  # noqa: E731
     assert "EGY" not in brics("t2023") and "EGY" in brics("t2024")  # Egypt joins 2024-01-01
@@ -182,7 +198,7 @@ def test_membership_is_judged_on_the_vote_date():
 
 def test_unknown_group_is_a_parameter_error():
     with pytest.raises(ParameterError, match="QUAD"):
-        m.bloc_membership(
+        membership.bloc_membership(
             F.GROUPS, pd.DataFrame({"id": ["t"], "date": [pd.Timestamp("2024-01-01")]}), ["QUAD"]
         )
 
@@ -192,7 +208,7 @@ def test_vectorised_membership_equals_members_group_membership(shipped_inputs):
         shipped_inputs.catalog["id"].isin(["ga-es11-06", "ga-es10-21", "ga-es10-23", "ga-80-223"])
     ]
     names = ["BRICS", "NATO", "EU", "AU"]
-    ours = m.bloc_membership(shipped_inputs.groups, some, names).sort_values(
+    ours = membership.bloc_membership(shipped_inputs.groups, some, names).sort_values(
         ["text_id", "group", "iso3"], ignore_index=True
     )
     theirs = F.group_membership(shipped_inputs.groups, some, names).sort_values(
@@ -205,7 +221,7 @@ def test_vectorised_membership_equals_members_group_membership(shipped_inputs):
 
 
 def test_group_abstention_rates_on_a_full_text(world):
-    r = m.group_abstention_rates(world, F.GROUPS, texts=["u2"])
+    r = abstention.group_abstention_rates(world, F.GROUPS, texts=["u2"])
     # u2: Y = USA FIN DEU (3), N = RUS (1), A = CHN IND (2), X = EGY (1) → 2 / 6, non-voting 1
     allm = _row(r, text_id="u2", scope="All members")
     assert (allm["present"], allm["non_voting"], allm["n"]) == (6, 1, 6)
@@ -221,7 +237,7 @@ def test_group_abstention_rates_on_a_full_text(world):
 
 
 def test_bloc_counts_follow_the_vote_date(world):
-    r = m.group_abstention_rates(world, F.GROUPS, texts=["u1", "u2"])
+    r = abstention.group_abstention_rates(world, F.GROUPS, texts=["u1", "u2"])
     # BRICS on u1 (2023): RUS CHN IND only; NATO on u1: USA DEU (Finland joins 2023-04-04)
     assert _row(r, text_id="u1", scope="BRICS")["members"] == 3
     assert _row(r, text_id="u1", scope="NATO")["members"] == 2
@@ -229,14 +245,14 @@ def test_bloc_counts_follow_the_vote_date(world):
 
 
 def test_partial_text_is_left_out_of_abstention_rates_and_named(world):
-    r = m.group_abstention_rates(world, F.GROUPS, topic="ukraine")
+    r = abstention.group_abstention_rates(world, F.GROUPS, topic="ukraine")
     assert set(r["text_id"]) == {"u1", "u2"}
     note = r["coverage_note"].iloc[0]
     assert "Left out" in note and "U3" in note and "Yes, No" in note
 
 
 def test_abstention_by_topic_pools_known_texts_side_by_side(world):
-    r = m.abstention_by_topic(
+    r = abstention.abstention_by_topic(
         world, F.GROUPS, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"]
     )
     allm = _row(r, scope="All members")
@@ -253,7 +269,7 @@ def test_abstention_by_topic_pools_known_texts_side_by_side(world):
 
 
 def test_profiles_count_known_votes_and_non_voting_apart(world):
-    p = m.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
+    p = hedging.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
     ind = _row(p, iso3="IND", topic="ukraine")
     # India: u1 A, u2 A, u3 unknown → 2 of 2 known present votes are Abstain
     assert (ind["texts"], ind["known"], ind["unknown"], ind["A"], ind["present"]) == (3, 2, 1, 2, 2)
@@ -266,8 +282,8 @@ def test_profiles_count_known_votes_and_non_voting_apart(world):
 
 
 def test_hedgers_and_the_reverse_group(world):
-    p = m.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
-    h = m.hedgers(p)
+    p = hedging.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
+    h = hedging.hedgers(p)
     # India abstains on 2 of 2 known Ukraine votes, Yes on 2 of 2 Gaza → hedger.
     # Egypt: Abstain on 1 of 2 present (X apart) → not a majority. China: Gaza Y 1 of 2 → no.
     # Germany: Yes 3 of 3 on Ukraine, Abstain 2 of 2 on Gaza → reverse.
@@ -279,8 +295,8 @@ def test_hedgers_and_the_reverse_group(world):
 
 
 def test_profile_crosstab_names_the_states_in_each_cell(world):
-    p = m.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
-    x = m.profile_crosstab(p)
+    p = hedging.country_profiles(world, ukraine_texts=["u1", "u2", "u3"], gaza_texts=["g1", "g2"])
+    x = hedging.profile_crosstab(p)
     assert _row(x, ukraine_profile="mostly Abstain", gaza_profile="mostly Yes")["names"] == "India"
     assert (
         _row(x, ukraine_profile="mostly Yes", gaza_profile="mostly No")["names"] == "United States"
@@ -290,7 +306,7 @@ def test_profile_crosstab_names_the_states_in_each_cell(world):
 
 
 def test_switches_only_within_a_series(world):
-    s = m.switches(world, series=["es11", "es10"])
+    s = hedging.switches(world, series=["es11", "es10"])
     got = {(r.from_text, r.to_text, r.iso3, r.change, r.kind) for r in s.itertuples()}
     assert got == {
         ("u1", "u2", "EGY", "A→X", "to non-voting"),
@@ -311,22 +327,22 @@ def test_switch_order_breaks_date_ties_by_symbol():
         F.text("c", "ukraine", "es11", "2025-12-01", symbol="A/RES/ES-11/11"),
     ]
     v = F.make_votes(texts, {"b": "YNAAYAY", "a": "NNAAYAY", "c": "NNAAYAY"})
-    s = m.switches(v, series=["es11"])
+    s = hedging.switches(v, series=["es11"])
     # ES-11/9 then ES-11/10 (natural order) then ES-11/11: the US goes N → Y → N
     assert s[["from_text", "to_text", "iso3", "change"]].values.tolist() == [
         ["a", "b", "USA", "N→Y"],
         ["b", "c", "USA", "Y→N"],
     ]
-    assert m.switch_summary(s)["states"].tolist() == [1, 1]
+    assert hedging.switch_summary(s)["states"].tolist() == [1, 1]
 
 
 def test_unknown_series_or_text_is_rejected(world):
     with pytest.raises(ParameterError):
-        m.switches(world, series=["es99"])
+        hedging.switches(world, series=["es99"])
     with pytest.raises(UnknownText):
-        m.country_profiles(world, ukraine_texts=["nope"])
+        hedging.country_profiles(world, ukraine_texts=["nope"])
     with pytest.raises(ParameterError):
-        m.country_profiles(world, window=("2030-01-01", None))
+        hedging.country_profiles(world, window=("2030-01-01", None))
 
 
 # --- firm votes only ----------------------------------------------------------------------------
@@ -337,14 +353,14 @@ def test_firm_only_sets_aside_derived_rows_and_their_lists(world):
     # u2 are no longer complete, so u2 leaves the abstention rates and India's and Egypt's votes
     # on it become unknown.
     v = F.make_votes(TEXTS, VOTES, bases={"u2": "rrddrdr"})
-    r_all = m.group_abstention_rates(v, F.GROUPS, topic="ukraine")
-    r_firm = m.group_abstention_rates(v, F.GROUPS, topic="ukraine", firm_only=True)
+    r_all = abstention.group_abstention_rates(v, F.GROUPS, topic="ukraine")
+    r_firm = abstention.group_abstention_rates(v, F.GROUPS, topic="ukraine", firm_only=True)
     assert "u2" in set(r_all["text_id"]) and "u2" not in set(r_firm["text_id"])
     assert (
         "derived" in r_firm["coverage_note"].iloc[0]
         and "Firm votes only" in r_firm["coverage_note"].iloc[0]
     )
-    b = m.ballots(v, firm_only=True)
+    b = ballot_frame.ballots(v, firm_only=True)
     assert b.loc[b["text_id"] == "u2", "known_lists"].iloc[0] == "YN"
     assert pd.isna(_row(b, text_id="u2", iso3="IND")["vote"])
     assert set(b["basis"].dropna()) <= {"record", "list", "inferred", "unknown"}
@@ -357,7 +373,7 @@ def test_firm_only_sets_aside_derived_rows_and_their_lists(world):
 
 @pytest.fixture(scope="module")
 def shipped_inputs():
-    return m.load_inputs(Paths.default())
+    return inputs.load_inputs(Paths.default())
 
 
 @pytest.fixture(scope="module")
@@ -366,13 +382,15 @@ def shipped_counts(shipped_inputs):
 
 
 def _full_ids(shipped_inputs, ids):
-    st = m.text_status(m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate))
+    st = ballot_frame.text_status(
+        ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    )
     full = set(st.loc[(st["known_lists"] == "YNAX") & (st["unknown"] == 0), "text_id"])
     return [i for i in ids if i in full]
 
 
 def test_shipped_abstention_denominators_reconcile_with_vote_tables(shipped_inputs, shipped_counts):
-    r = m.group_abstention_rates(
+    r = abstention.group_abstention_rates(
         shipped_inputs.votes,
         shipped_inputs.groups,
         topic="ukraine",
@@ -392,7 +410,7 @@ def _series_texts(inputs, series: str) -> list[str]:
     """The texts of one series, ordered as the measures order them."""
     return [
         i
-        for i in m.topic_texts(inputs.votes)
+        for i in text_selection.topic_texts(inputs.votes)
         if i in set(inputs.catalog.loc[inputs.catalog["series"] == series, "id"])
     ]
 
@@ -401,11 +419,11 @@ def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_
     cat = shipped_inputs.catalog.set_index("id")
     partial = [
         i
-        for i in m.topic_texts(shipped_inputs.votes, "ukraine")
+        for i in text_selection.topic_texts(shipped_inputs.votes, "ukraine")
         if cat.loc[i, "coverage"] == "partial"
     ]
     assert partial, "the shipped data has partial Ukraine texts"
-    r = m.group_abstention_rates(
+    r = abstention.group_abstention_rates(
         shipped_inputs.votes,
         shipped_inputs.groups,
         topic="ukraine",
@@ -413,14 +431,16 @@ def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_
     )
     assert not set(partial) & set(r["text_id"])
     for i in partial:
-        assert m.text_label(cat.loc[i].to_dict() | {"text_id": i}) in r["coverage_note"].iloc[0]
+        assert (
+            catalog.text_label(cat.loc[i].to_dict() | {"text_id": i}) in r["coverage_note"].iloc[0]
+        )
     # a text with a complete Yes list answers "did this state vote Yes?" for every state
     yes_complete = [i for i in partial if "Y" in cat.loc[i, "complete_lists"]]
     for i in yes_complete:
-        p = m.country_profiles(
+        p = hedging.country_profiles(
             shipped_inputs.votes,
             ukraine_texts=[i],
-            gaza_texts=m.topic_texts(shipped_inputs.votes, "gaza")[:1],
+            gaza_texts=text_selection.topic_texts(shipped_inputs.votes, "gaza")[:1],
             electorate=shipped_inputs.electorate,
         )
         assert p.loc[p["topic"] == "ukraine", "Y"].sum() == cat.loc[i, "official_yes"]
@@ -429,7 +449,7 @@ def test_shipped_partial_texts_leave_abstention_rates_but_answer_yes_no(shipped_
 def test_shipped_profiles_reconcile_with_official_totals(shipped_inputs):
     u = _full_ids(shipped_inputs, _series_texts(shipped_inputs, "es11"))
     g = _full_ids(shipped_inputs, _series_texts(shipped_inputs, "es10"))
-    p = m.country_profiles(
+    p = hedging.country_profiles(
         shipped_inputs.votes, ukraine_texts=u, gaza_texts=g, electorate=shipped_inputs.electorate
     )
     cat = shipped_inputs.catalog.set_index("id")
@@ -445,9 +465,9 @@ def test_shipped_profiles_reconcile_with_official_totals(shipped_inputs):
 
 
 def test_shipped_hedgers_are_the_abstain_yes_cell_of_the_crosstab(shipped_inputs):
-    p = m.country_profiles(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    h = m.hedgers(p)
-    x = m.profile_crosstab(p)
+    p = hedging.country_profiles(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    h = hedging.hedgers(p)
+    x = hedging.profile_crosstab(p)
     cell = x[(x["ukraine_profile"] == "mostly Abstain") & (x["gaza_profile"] == "mostly Yes")]
     assert sorted(h.loc[h["group"] == "hedger", "iso3"]) == sorted(cell["iso3"].iloc[0].split())
     assert x["states"].sum() == p["iso3"].nunique()
@@ -459,7 +479,9 @@ def test_shipped_hedgers_are_the_abstain_yes_cell_of_the_crosstab(shipped_inputs
 
 
 def test_shipped_switches_reconcile_with_the_vote_table(shipped_inputs):
-    s = m.switches(shipped_inputs.votes, series=["es10"], electorate=shipped_inputs.electorate)
+    s = hedging.switches(
+        shipped_inputs.votes, series=["es10"], electorate=shipped_inputs.electorate
+    )
     ids = _series_texts(shipped_inputs, "es10")
     w = tables.vote_table(
         shipped_inputs.votes, texts=ids, electorate=shipped_inputs.electorate
@@ -470,7 +492,9 @@ def test_shipped_switches_reconcile_with_the_vote_table(shipped_inputs):
 
 
 def test_shipped_firm_only_uses_only_record_and_list_rows(shipped_inputs):
-    b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate, firm_only=True)
+    b = ballot_frame.ballots(
+        shipped_inputs.votes, electorate=shipped_inputs.electorate, firm_only=True
+    )
     assert set(b["basis"].dropna()) <= {"record", "list", "inferred", "unknown"}
     derived_only = shipped_inputs.catalog.loc[
         shipped_inputs.catalog["basis_mix"].str.fullmatch(r"derived:\d+"), "id"

@@ -6,8 +6,15 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief.analysis import measures as m
-from unga_brief.analysis import posture
+from unga_brief.analysis import (
+    abstention,
+    ballot_frame,
+    definitions,
+    inputs,
+    posture,
+    text_selection,
+)
+from unga_brief.core import vocab
 from unga_brief.core.errors import ParameterError, UnknownCountry, UnknownText
 from unga_brief.core.paths import Paths
 
@@ -136,7 +143,10 @@ def test_coincidence_with_us_by_topic_under_the_three_methods(world):
     rus = c[(c["iso3"] == "RUS") & (c["topic"] == "ukraine")]
     assert rus["coincidence"].round(4).tolist() == [round(1 / 3, 4)] * 3 and (rus["n"] == 3).all()
     assert "USA" not in set(c["iso3"])
-    assert set(c["method"]) == set(m.COINCIDENCE_METHODS) and c["coverage_note"].str.len().min() > 0
+    assert (
+        set(c["method"]) == set(vocab.COINCIDENCE_METHODS)
+        and c["coverage_note"].str.len().min() > 0
+    )
 
 
 def test_coincidence_by_year_and_a_single_method(world):
@@ -203,18 +213,18 @@ def test_firm_only_leaves_out_pairs_on_derived_rows(world):
 
 @pytest.fixture(scope="module")
 def shipped_inputs():
-    return m.load_inputs(Paths.default())
+    return inputs.load_inputs(Paths.default())
 
 
 def test_shipped_named_methods_agree_with_the_table(shipped_inputs):
     c = posture.coincidence_with_us(
         shipped_inputs.votes, by=(), electorate=shipped_inputs.electorate
     )
-    b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    ids = m.topic_texts(b)
+    b = ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    ids = text_selection.topic_texts(b)
     v = b[b["text_id"].isin(ids)].pivot(index="text_id", columns="iso3", values="vote").reindex(ids)
     for iso3 in ("RUS", "CHN", "GBR", "IND"):
-        for method, fn in m.COINCIDENCE_FUNCTIONS.items():
+        for method, fn in definitions.COINCIDENCE_FUNCTIONS.items():
             expected = fn(v[iso3].astype(object), v["USA"].astype(object))
             got = _row(c, iso3=iso3, method=method)
             assert got["n"] == expected["n"]
@@ -225,8 +235,8 @@ def test_shipped_coincidence_denominators_reconcile_with_isolation(shipped_input
     c = posture.coincidence_with_us(
         shipped_inputs.votes, by=(), methods=["state_2017"], electorate=shipped_inputs.electorate
     )
-    b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    ids = m.topic_texts(b)
+    b = ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    ids = text_selection.topic_texts(b)
     iso = posture.us_isolation(
         shipped_inputs.votes, texts=ids, electorate=shipped_inputs.electorate
     )
@@ -238,9 +248,11 @@ def test_shipped_coincidence_denominators_reconcile_with_isolation(shipped_input
 
 
 def test_shipped_agreement_pairs_reconcile_with_bloc_counts(shipped_inputs):
-    st = m.text_status(m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate))
+    st = ballot_frame.text_status(
+        ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    )
     full = set(st.loc[st["known_lists"] == "YNAX", "text_id"])
-    ids = [i for i in m.topic_texts(shipped_inputs.votes, "gaza") if i in full]
+    ids = [i for i in text_selection.topic_texts(shipped_inputs.votes, "gaza") if i in full]
     a = posture.agreement_with_us(
         shipped_inputs.votes,
         shipped_inputs.groups,
@@ -249,7 +261,7 @@ def test_shipped_agreement_pairs_reconcile_with_bloc_counts(shipped_inputs):
         texts=ids,
         electorate=shipped_inputs.electorate,
     )
-    r = m.group_abstention_rates(
+    r = abstention.group_abstention_rates(
         shipped_inputs.votes,
         shipped_inputs.groups,
         texts=ids,

@@ -11,7 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from unga_brief.pipeline import input_digest, input_files
-from unga_brief.report import findings, run_cache, weighing
+from unga_brief.report import finding, findings, run_cache, weighing
 from unga_brief.report.context import open_context
 
 
@@ -67,7 +67,7 @@ def test_the_notebook_reads_the_shared_frame_and_falls_back_when_it_is_broken(
     marker = pd.DataFrame({"read_from": [str(folder)]})
     with (folder / "profiles.pkl").open("wb") as f:
         pickle.dump(marker, f)
-    assert_frame_equal(findings.profiles(open_context(ns, paths=project)), marker)
+    assert_frame_equal(finding.profiles(open_context(ns, paths=project)), marker)
     # Truncated or missing files: computed, equal to the standalone result.
     (folder / "profiles.pkl").write_bytes(b"\x80\x05trunc")
     (folder / "ballots.pkl").unlink()
@@ -75,7 +75,7 @@ def test_the_notebook_reads_the_shared_frame_and_falls_back_when_it_is_broken(
     ctx = open_context(ns, paths=project)
     assert_frame_equal(ctx.votes, standalone.votes)
     assert_frame_equal(ctx.ballots(), standalone.ballots())
-    assert_frame_equal(findings.profiles(ctx), findings.profiles(standalone))
+    assert_frame_equal(finding.profiles(ctx), finding.profiles(standalone))
     # A folder built for other parameters is not used at all.
     (folder / "params.json").write_text("{}", encoding="utf-8")
     assert open_context(ns, paths=project).cache_dir is None

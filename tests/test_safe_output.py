@@ -66,7 +66,7 @@ def test_mpl_literal_escapes_every_dollar_once():
 def test_a_dollar_from_the_data_is_drawn_not_parsed(tmp_path):
     import matplotlib.pyplot as plt
 
-    from unga_brief.report.charts import svg_bytes
+    from unga_brief.report.chart_style import svg_bytes
 
     hostile = r"A/RES/$\frac{1}{$"
 

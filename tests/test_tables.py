@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 from fixtures.analysis import frames as F  # noqa: E402  (tests/ is on sys.path)
 
-from unga_brief.analysis import measures as m
-from unga_brief.analysis import tables
+from unga_brief.analysis import ballot_frame, inputs, membership, tables
 from unga_brief.core.paths import Paths
 
 # States in order: USA RUS CHN EGY FIN IND DEU
@@ -147,7 +146,7 @@ def test_trend_across_a_series_by_date(world, catalog):
 
 @pytest.fixture(scope="module")
 def shipped_inputs():
-    return m.load_inputs(Paths.default())
+    return inputs.load_inputs(Paths.default())
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +200,8 @@ def test_shipped_totals_only_texts_show_only_official_totals(shipped_inputs, cou
 
 def test_shipped_bloc_membership_dated_egypt_brics_finland_nato(shipped_inputs, counts):
     cat = shipped_inputs.catalog.set_index("id")
-    b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
-    sm = m.scope_membership(b, shipped_inputs.groups, ["BRICS", "NATO"])
+    b = ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    sm = membership.scope_membership(b, shipped_inputs.groups, ["BRICS", "NATO"])
 
     def members(tid, bloc):
         return set(sm[(sm["text_id"] == tid) & (sm["scope"] == bloc)]["iso3"])
@@ -244,6 +243,6 @@ def test_shipped_wide_table_agrees_with_the_rows(shipped_inputs):
     unknown_cells = int(
         (w.drop(columns=["display_name", "group_short", "coverage_note"]) == "?").sum().sum()
     )
-    b = m.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
+    b = ballot_frame.ballots(shipped_inputs.votes, electorate=shipped_inputs.electorate)
     b = b[(b["topic"] == "gaza") & (b["body"] == "GA")]
     assert unknown_cells == int(b["vote"].isna().sum())

@@ -13,7 +13,7 @@ from fixtures.analysis import frames as F  # noqa: E402
 
 from unga_brief.analysis import agreement as ag
 from unga_brief.analysis import baselines as bl
-from unga_brief.analysis import measures as m
+from unga_brief.analysis import definitions
 from unga_brief.analysis import movement as mv
 from unga_brief.analysis import thresholds as th
 from unga_brief.analysis import weights as wt
@@ -215,7 +215,7 @@ def test_any_pair_agreement_matches_the_scalar_definition():
     pairs = ag.any_pair_agreement(long)
     w = long.pivot(index="undl_record", columns="iso3", values="vote")
     for p in pairs.sample(10, random_state=0).itertuples():
-        ref = m.agreement_index(w[p.iso3_a], w[p.iso3_b])
+        ref = definitions.agreement_index(w[p.iso3_a], w[p.iso3_b])
         assert p.agreement == pytest.approx(ref["agreement"]) and p.n == ref["n"]
     assert len(pairs) == 9 * 8 // 2
 
@@ -317,9 +317,9 @@ def test_all_votes_coincidence_matches_the_tally_definitions():
     for r in c.itertuples():
         sel = layer[layer["date"].dt.year == r.year]
         w = sel.pivot(index="undl_record", columns="iso3", values="vote").astype(object)
-        t = m.pair_tally(w[r.iso3], w["USA"])
+        t = definitions.pair_tally(w[r.iso3], w["USA"])
         for method in ("votes_only", "state_2017", "state_2021"):
-            ref = m.method_counts(t, method)
+            ref = definitions.method_counts(t, method)
             got = getattr(r, method)
             assert (np.isnan(got) and np.isnan(ref["coincidence"])) or got == pytest.approx(
                 ref["coincidence"]

@@ -64,7 +64,7 @@ def test_thresholds_name_the_closest_adopted_assembly_text_of_the_window(ctx):
     f = weighing.thresholds(ctx)
     ga = f.data[(f.data["body"] == "GA") & (f.data["adopted"].astype(str).str.lower() == "true")]
     closest = ga.sort_values(["pivot", "date"]).iloc[0]
-    from unga_brief.report.findings import reader_name
+    from unga_brief.report.finding import reader_name
 
     assert (
         f"was {reader_name(ctx, closest['text_id'])}: {int(closest['pivot'])} changed votes"

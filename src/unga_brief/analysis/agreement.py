@@ -21,13 +21,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.measures import (
-    ballots,
-    bloc_membership,
-    coverage_note,
-    select_texts,
-    text_status,
-)
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.membership import bloc_membership
+from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import ParameterError
 from unga_brief.core.vocab import VOTE_SCORE
 
@@ -49,7 +45,7 @@ def any_pair_agreement(
 ) -> pd.DataFrame:
     """The agreement index of every pair of states over the texts of ``long`` (one row per
     ``key`` and ``iso3`` with ``vote``): ``iso3_a, iso3_b, agreement, n``, each unordered pair
-    once. Same definition as :func:`unga_brief.analysis.measures.agreement_index`, computed with one-hot
+    once. Same definition as :func:`unga_brief.analysis.definitions.agreement_index`, computed with one-hot
     matrix products (vectorised)."""
     rec, _ = pd.factorize(long[key])
     st, cols = pd.factorize(long["iso3"])

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.measures import country_profiles
+from unga_brief.analysis.hedging import country_profiles
 from unga_brief.core.errors import ParameterError
 
 PERIODS = ("year", "session")
@@ -114,7 +114,7 @@ def baseline_vs_topic(
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each state's abstention and non-voting rates on the Ukraine and on the Gaza texts
-    (:func:`unga_brief.analysis.measures.country_profiles`) beside its baseline
+    (:func:`unga_brief.analysis.hedging.country_profiles`) beside its baseline
     (:func:`state_baselines`) over the GA roll calls of the layer inside ``window``, the
     roll calls that are catalogue texts of either topic set aside.
 

@@ -1,7 +1,7 @@
 """Who moved with the US on Ukraine from February 2025 (issue 16, item 7).
 
 :func:`moved_with_us` classifies every state; :func:`movement_crosstab` sets the classes against
-the states' Gaza profiles (:func:`unga_brief.analysis.measures.country_profiles`).
+the states' Gaza profiles (:func:`unga_brief.analysis.hedging.country_profiles`).
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.measures import (
-    ballots,
-    country_profiles,
-    coverage_note,
-    select_texts,
-    text_status,
-)
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.hedging import country_profiles
+from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import ParameterError
 from unga_brief.core.vocab import VOTE_SCORE
 

@@ -3,8 +3,8 @@
 * :func:`us_votes` — the US vote on every text, GA and SC, vetoes marked from the catalogue.
 * :func:`us_isolation` — on each text, how many other states voted as the US did.
 * :func:`coincidence_with_us` — every state's coincidence with the US by topic and year under
-  the three State Department methods (:func:`~unga_brief.analysis.measures.coincidence_votes_only`,
-  :func:`~unga_brief.analysis.measures.coincidence_2017`, :func:`~unga_brief.analysis.measures.coincidence_2021`).
+  the three State Department methods (:func:`~unga_brief.analysis.definitions.coincidence_votes_only`,
+  :func:`~unga_brief.analysis.definitions.coincidence_2017`, :func:`~unga_brief.analysis.definitions.coincidence_2021`).
 * :func:`agreement_with_us` — the agreement index of the US with the EU, G7 and NATO (members'
   mean, membership on the vote's date, the US itself left out), Russia and China.
 * :func:`us_with_russia` — the texts where the US and Russia cast the same vote.
@@ -20,27 +20,22 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.measures import (
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.definitions import (
     Tally,
     agreement_scores,
-    ballots,
-    bloc_membership,
     coincidence_2017,
     coincidence_2021,
     coincidence_votes_only,
-    coverage_note,
     method_counts,
-    order_texts,
     pair_outcome,
-    select_texts,
-    text_label,
-    text_status,
-    topic_texts,
-    undated_texts,
     us_isolation_count,
 )
+from unga_brief.analysis.membership import bloc_membership, undated_texts
+from unga_brief.analysis.text_selection import order_texts, select_texts, topic_texts
 from unga_brief.core.errors import ParameterError, UnknownCountry, UnknownText
 from unga_brief.core.vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, VOTE_CODES, VOTE_WORDS
+from unga_brief.data.catalog import text_label
 
 __all__ = [
     "us_votes",
@@ -137,7 +132,7 @@ def us_isolation(
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """US isolation (:func:`~unga_brief.analysis.measures.us_isolation_count`) on every text where the US
+    """US isolation (:func:`~unga_brief.analysis.definitions.us_isolation_count`) on every text where the US
     vote is known.
 
     Texts: all in the frame, or ``texts``, kept inside ``window`` if given.
@@ -330,7 +325,7 @@ def agreement_with_us(
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Agreement index (:func:`~unga_brief.analysis.measures.agreement_index`) of the US with each
+    """Agreement index (:func:`~unga_brief.analysis.definitions.agreement_index`) of the US with each
     partner, per cell of ``by``.
 
     A partner is a group named in ``groups`` (its members on each vote's date, the US left

@@ -8,7 +8,7 @@
 * :func:`count_trend` — each count across the texts of a series, ordered by date, with the
   change from the previous text.
 
-Definitions (known vote, membership, share) are in :mod:`unga_brief.analysis.measures`.
+Definitions (known vote, membership, share) are in :mod:`unga_brief.analysis`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.measures import (
-    ballots,
-    group_counts,
-    order_texts,
-    select_texts,
-    text_label,
-    text_status,
-)
+from unga_brief.analysis.abstention import group_counts
+from unga_brief.analysis.ballot_frame import ballots, text_status
+from unga_brief.analysis.text_selection import order_texts, select_texts
 from unga_brief.core.errors import ParameterError
 from unga_brief.core.vocab import OFFICIAL_COLUMNS, VOTE_CODES
+from unga_brief.data.catalog import text_label
 
 _TEXT_INFO = ["text_id", "name", "date", "body", "kind", "topic", "series", "short_title"]
 

@@ -37,7 +37,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.measures import ballots, bloc_membership, text_status
+from unga_brief.analysis.ballot_frame import ballots, text_status
+from unga_brief.analysis.membership import bloc_membership
 from unga_brief.core.errors import ParameterError
 
 P5 = ("CHN", "FRA", "GBR", "RUS", "USA")

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.measures import ballots, coverage_note, select_texts, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import DataError, ParameterError
 
 WEIGHTS = ("population", "gdp_ppp")

@@ -48,8 +48,8 @@ def dated_groups(groups: pd.DataFrame, dated_from: str) -> pd.DataFrame:
 
 def load_frames(paths: Paths) -> Frames:
     """Read every frame the analysis needs from ``data/``."""
-    from unga_brief.analysis.measures import electorate
     from unga_brief.data.catalog import load_catalog
+    from unga_brief.data.electorate import electorate
     from unga_brief.data.members import load_council, load_groups, load_members
     from unga_brief.data.votes import tidy_votes
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from unga_brief.analysis import measures as M
+from unga_brief.analysis import definitions
 from unga_brief.data.catalog import text_label
 from unga_brief.data.changes import latest
 from unga_brief.data.ingested import attribution, attribution_lines, raw_files
-from unga_brief.report.findings import Finding
+from unga_brief.report.finding import Finding
 from unga_brief.report.words import number
 
 _EMPH = re.compile(r"[*]([^*]+)[*]")
@@ -29,13 +29,14 @@ def _e(s) -> str:
 
 def vintage(ctx) -> str:
     """The date of the latest vote in the window."""
-    from unga_brief.report.findings import in_window
+    from unga_brief.report.finding import in_window
 
     return pd.Timestamp(in_window(ctx)["date"].max()).strftime("%d %B %Y").lstrip("0")
 
 
 def title_block(ctx) -> str:
-    from unga_brief.report.findings import in_window, parameter_differences
+    from unga_brief.report.finding import in_window
+    from unga_brief.report.findings import parameter_differences
 
     p = ctx.params
     w = in_window(ctx)
@@ -74,7 +75,7 @@ UNDL_RECORD_URL = "https://digitallibrary.un.org/record/{}"
 def record_links_block(ctx) -> str:
     """A link to the UN Digital Library voting record of every text in the window that has one,
     and the texts that have none."""
-    from unga_brief.report.findings import in_window, reader_name
+    from unga_brief.report.finding import in_window, reader_name
 
     w = in_window(ctx).sort_values(["body", "date", "id"])
     w = w.assign(undl_record=pd.to_numeric(w["undl_record"], errors="coerce"))
@@ -108,7 +109,7 @@ def summary_block(ctx, found: dict) -> str:
 
 
 def findings_list(findings: list[Finding]) -> str:
-    from unga_brief.report.findings import CONFIDENCE_HELP
+    from unga_brief.report.finding import CONFIDENCE_HELP
 
     items = "".join(
         f'<li><span class="finding">{_e(f.page1)}</span>'
@@ -135,7 +136,7 @@ def assumptions(root: Path) -> pd.DataFrame:
 
 
 def definitions_block() -> str:
-    d = M.definitions()
+    d = definitions.definitions()
     rows = "".join(f"<dt>{_e(r.term)}</dt><dd>{_e(r.definition)}</dd>" for r in d.itertuples())
     return f'<dl class="definitions">{rows}</dl>'
 
@@ -160,7 +161,7 @@ def firm_table(findings: list[Finding]) -> pd.DataFrame:
 
 def coverage_table(ctx) -> pd.DataFrame:
     """Per text in the window: official Y–N–A–X, coverage, basis mix (methodology page)."""
-    from unga_brief.report.findings import in_window
+    from unga_brief.report.finding import in_window
 
     c = in_window(ctx).sort_values(["body", "topic", "date"])
 

@@ -23,7 +23,7 @@ from unga_brief.core.paths import Paths
 from unga_brief.core.safe_output import write_csv
 from unga_brief.data.frames import load_frames
 from unga_brief.data.members import load_tiles
-from unga_brief.report import charts
+from unga_brief.report import chart_style
 from unga_brief.report.params import Params, notebook_values, resolve
 from unga_brief.report.words import number
 
@@ -97,16 +97,16 @@ class Context:
         """Who may vote on each text (every Member State; the Council of the year)."""
         if self.electorate_frame is not None:
             return self.electorate_frame
-        from unga_brief.analysis.measures import electorate
+        from unga_brief.data.electorate import electorate
 
         return self.cached(
             "electorate", lambda: electorate(self.catalog, self.members, self.council)
         )
 
     def ballots(self, firm_only: bool = False) -> pd.DataFrame:
-        """The ballots frame (:func:`unga_brief.analysis.measures.ballots`) of this run, computed once;
+        """The ballots frame (:func:`unga_brief.analysis.ballot_frame.ballots`) of this run, computed once;
         every measure accepts it in place of the votes."""
-        from unga_brief.analysis.measures import ballots
+        from unga_brief.analysis.ballot_frame import ballots
 
         return self.cached(
             ("ballots", firm_only),
@@ -119,12 +119,12 @@ class Context:
             return self.tiles_frame
         return self.cached("tiles", lambda: load_tiles(self.paths))
 
-    def show(self, chart: charts.Chart | None, name: str):
+    def show(self, chart: chart_style.Chart | None, name: str):
         """Save the chart (SVG + CSV) and display it as an HTML figure with alt text (a
         finding left out has no chart: nothing is shown)."""
         if chart is None:
             return
-        figure = charts.save(chart, name, self.figures_dir)
+        figure = chart_style.save(chart, name, self.figures_dir)
         self.shown.append(name)
         self.html(figure)
 

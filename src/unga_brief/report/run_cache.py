@@ -61,11 +61,11 @@ def compute_shared(ctx) -> dict:
     """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache)."""
     from unga_brief.analysis.baselines import coincidence_all_votes
     from unga_brief.data.assembly import load_assembly
-    from unga_brief.report import findings
+    from unga_brief.report import finding
 
     for firm in (False, True):
-        findings.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
-    findings.us_votes(ctx)
+        finding.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
+    finding.us_votes(ctx)
     layer = ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
     ctx.cached("coincidence_all_votes", lambda: coincidence_all_votes(layer))
     return {key: ctx.cache[key] for key in SHARED}

@@ -4,7 +4,7 @@ close each vote came to failing, agreement with its uncertainty, bloc cohesion, 
 with the US.
 
 Each function takes the :class:`~unga_brief.report.context.Context`, uses only the texts of its
-parameters (window and sets) and returns a :class:`~unga_brief.report.findings.Finding` whose sentence,
+parameters (window and sets) and returns a :class:`~unga_brief.report.finding.Finding` whose sentence,
 title and numbers come from the measures (``weights``, ``baselines``, ``thresholds``,
 ``agreement``, ``movement``) — never typed.
 """
@@ -19,8 +19,8 @@ from unga_brief.analysis import movement as mv
 from unga_brief.analysis import thresholds as th
 from unga_brief.analysis import weights as wt
 from unga_brief.core.vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
-from unga_brief.report import charts
-from unga_brief.report.findings import Finding, chart_label, group_words, in_window, reader_name
+from unga_brief.report import chart_style, charts, charts_over_time
+from unga_brief.report.finding import Finding, chart_label, group_words, in_window, reader_name
 from unga_brief.report.words import DASH, capital, names, number, pct, plural
 
 WORLD_BANK = "World Bank WDI (data/reference/population.csv)"
@@ -122,17 +122,17 @@ def weighted(ctx) -> Finding:
             "thin": yearly["texts"] < 3,
         }
     )
-    chart = charts.lines_by_year(
+    chart = charts_over_time.lines_by_year(
         plot,
         panels=["Population-weighted Yes share"],
         title=title,
         subtitle=(
             f"Share of the 193 members' {year} population whose government voted Yes, mean of "
             f"the texts of each year; unknown votes are their own share. {WORLD_BANK}; "
-            f"{charts.SOURCE_UN}."
+            f"{chart_style.SOURCE_UN}."
         ),
         ylabel="population voting Yes (%)",
-        colors={f"{TOPIC_WORDS[t]} texts": charts.TOPIC_COLORS[t] for t in TOPICS},
+        colors={f"{TOPIC_WORDS[t]} texts": chart_style.TOPIC_COLORS[t] for t in TOPICS},
     )
     head = (
         f"Weighted by population ({year}), governments voting Yes held {pct(share('ukraine'))} "
@@ -192,11 +192,11 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
         subtitle=(
             f"Each dot a Member State: its abstention rate on all Assembly roll calls "
             f"(x; {plural(records, 'roll call')}) against that on the {word} texts (y); above the "
-            f"dashed line = abstains more on {word} than on everything. {charts.SOURCE_UN}."
+            f"dashed line = abstains more on {word} than on everything. {chart_style.SOURCE_UN}."
         ),
         xlabel="abstention on all Assembly roll calls (%)",
         ylabel=f"abstention on the {word} texts (%)",
-        color=charts.TOPIC_COLORS[topic],
+        color=chart_style.TOPIC_COLORS[topic],
     )
     head = (
         f"Against their own record: {names(top['display_name'].tolist()[:4])} abstained on "
@@ -260,15 +260,15 @@ def us_all_votes(ctx) -> Finding:
     plot = pd.DataFrame(rows, columns=["who", "year", "value", "n"]).assign(
         panel="Coincidence with the US", thin=False
     )
-    colors = {f"{TOPIC_WORDS[t]} texts": charts.TOPIC_COLORS[t] for t in TOPICS}
-    colors["All Assembly votes"] = charts.INK
-    chart = charts.lines_by_year(
+    colors = {f"{TOPIC_WORDS[t]} texts": chart_style.TOPIC_COLORS[t] for t in TOPICS}
+    colors["All Assembly votes"] = chart_style.INK
+    chart = charts_over_time.lines_by_year(
         plot,
         panels=["Coincidence with the US"],
         title=title,
         subtitle=(
             f"Other states pooled, {label}; all Assembly roll calls of each calendar year in the "
-            f"whole-Assembly layer against the Ukraine and Gaza texts. {charts.SOURCE_UN}."
+            f"whole-Assembly layer against the Ukraine and Gaza texts. {chart_style.SOURCE_UN}."
         ),
         ylabel="coincidence with the US (%)",
         colors=colors,
@@ -356,7 +356,7 @@ def thresholds(ctx) -> Finding:
             subtitle=(
                 "GA: two-thirds of members present and voting on important questions (rules 83–85; "
                 "the catalogue names the texts), a simple majority otherwise. The eight closest "
-                f"Assembly votes of the window. {charts.SOURCE_UN}."
+                f"Assembly votes of the window. {chart_style.SOURCE_UN}."
             ),
         )
     return Finding(
@@ -415,7 +415,7 @@ def cohesion(ctx) -> Finding:
         title=title,
         subtitle=(
             "Cohesion: share of a bloc's members casting its most common vote, mean over the "
-            f"texts of each set (membership on the vote's date). {charts.SOURCE_UN}."
+            f"texts of each set (membership on the vote's date). {chart_style.SOURCE_UN}."
         ),
         xlabel="members casting the bloc's modal vote (%)",
     )

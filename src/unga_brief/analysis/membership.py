@@ -1,0 +1,77 @@
+"""Group membership on a vote's date: which states count in a bloc for each text (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from unga_brief.core.errors import ParameterError
+
+
+def bloc_membership(
+    groups: pd.DataFrame, texts: pd.DataFrame, blocs: Sequence[str]
+) -> pd.DataFrame:
+    """``text_id, group, iso3``: who belongs to each bloc on each text's date (``texts`` has
+    ``text_id`` or ``id``, and ``date``), vectorised. A membership counts from its ``since`` to
+    its ``until`` (either blank = open). Where ``groups`` carries ``dated_from`` (the day from
+    which the reference dates memberships), texts before it get no bloc rows (DESIGN §4)."""
+    blocs = list(blocs)
+    unknown = sorted(set(blocs) - set(groups["group"]))
+    if unknown:
+        raise ParameterError(
+            f"unknown group(s) {', '.join(unknown)}; known: {', '.join(sorted(set(groups['group'])))}"
+        )
+    t = texts.rename(columns={"id": "text_id"})[["text_id", "date"]].drop_duplicates("text_id")
+    t = t.assign(_d=pd.to_datetime(t["date"]).dt.strftime("%Y-%m-%d"))
+    cols = ["group", "iso3", "since", "until"] + (["dated_from"] if "dated_from" in groups else [])
+    g = groups[groups["group"].isin(blocs)][cols].copy()
+    for c in cols[2:]:
+        g[c] = g[c].fillna("").astype(str)
+    m = t.merge(g, how="cross")
+    ok = ((m["since"] == "") | (m["since"] <= m["_d"])) & (
+        (m["until"] == "") | (m["until"] >= m["_d"])
+    )
+    if "dated_from" in m:
+        ok &= (m["dated_from"] == "") | (m["dated_from"] <= m["_d"])
+    return (
+        m.loc[ok, ["text_id", "group", "iso3"]]
+        .drop_duplicates()
+        .sort_values(["text_id", "group", "iso3"], ignore_index=True)
+    )
+
+
+def undated_texts(groups: pd.DataFrame | None, texts: pd.DataFrame) -> list[str]:
+    """The texts dated before the reference dates group memberships (no bloc figures)."""
+    if groups is None or "dated_from" not in groups or groups.empty:
+        return []
+    start = pd.Timestamp(str(groups["dated_from"].iloc[0]))
+    t = texts.rename(columns={"id": "text_id"}).drop_duplicates("text_id")
+    return sorted(t.loc[pd.to_datetime(t["date"]) < start, "text_id"])
+
+
+def scope_membership(
+    ballots_frame: pd.DataFrame, groups: pd.DataFrame | None, blocs: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """``text_id, scope_type, scope, iso3``: all states, each UN regional group, and each bloc
+    (membership on the text's date; see :func:`bloc_membership`) among those entitled to vote
+    on the text. ``blocs=None`` takes every group in ``groups``."""
+    b = ballots_frame[["text_id", "iso3", "group_short", "date"]]
+    parts = [
+        b.assign(scope_type="all", scope="All members")[["text_id", "scope_type", "scope", "iso3"]],
+        b.assign(scope_type="regional group", scope=b["group_short"].astype(str))[
+            ["text_id", "scope_type", "scope", "iso3"]
+        ],
+    ]
+    if groups is not None and blocs is None:
+        blocs = sorted(set(groups["group"]))
+    if groups is not None and len(blocs):
+        texts = b.drop_duplicates("text_id")
+        bm = bloc_membership(groups, texts, blocs)
+        bm = bm.merge(b[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
+        parts.append(
+            bm.rename(columns={"group": "scope"}).assign(scope_type="bloc")[
+                ["text_id", "scope_type", "scope", "iso3"]
+            ]
+        )
+    return pd.concat(parts, ignore_index=True)
