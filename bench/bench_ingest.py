@@ -7,7 +7,7 @@ Writes a synthetic GA bulk CSV in the 2026 layout (default 4,660 records x 193 s
 totals equal to its rows) into a temporary folder, deleted afterwards. Then, in the same run,
 each in its own fresh child process (spawned, so their memory does not mix):
 
-  (a) ``unga_brief.undl.records.read_bulk_csv(path, symbols={a few symbols})``
+  (a) ``unga_brief.undl.bulk_csv.read_bulk_csv(path, symbols={a few symbols})``
   (b) ``pandas.read_csv(path)`` of the whole file, then the same symbols selected
 
 and prints, for each, the wall time of the call (median of ``--repeat`` runs, alternated),
@@ -77,7 +77,7 @@ def _q(value: str) -> str:
 
 def generate(path: Path, n_records: int, seed: int = 20260206) -> list[str]:
     """Write the synthetic file; return every record's symbol (in file order)."""
-    from unga_brief.undl.records import parse_marc_xml
+    from unga_brief.undl.marc_xml import parse_marc_xml
 
     states = parse_marc_xml(FIXTURE).votes[["iso3", "name"]].itertuples(index=False)
     states = [(iso3, _q(name)) for iso3, name in states]
@@ -141,7 +141,7 @@ def _current_rss_mb() -> float:
 
 def child_streaming(path: str, symbols: list[str], chunksize: int, out) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    from unga_brief.undl.records import read_bulk_csv
+    from unga_brief.undl.bulk_csv import read_bulk_csv
 
     base = _current_rss_mb()
     t0 = time.perf_counter()

@@ -20,7 +20,9 @@ from undl_builders import NS, marc_record
 from unga_brief.cli import main
 from unga_brief.core import errors
 from unga_brief.live.ingest import ingest, normal_symbol
-from unga_brief.undl.records import TITLE_MAX, clean_text, parse_marc_xml, read_bulk_csv
+from unga_brief.undl.bulk_csv import read_bulk_csv
+from unga_brief.undl.cleaning import TITLE_MAX, clean_text
+from unga_brief.undl.marc_xml import parse_marc_xml
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 TID = "ga-es11-2026-02-24"  # the mini catalogue's partial text (A/RES/ES-11/10)

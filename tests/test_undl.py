@@ -27,8 +27,10 @@ from unga_brief.core.errors import (
     TotalsMismatch,
 )
 from unga_brief.data.source_files import sha256_of
-from unga_brief.undl import records as undl
-from unga_brief.undl.records import parse_marc_xml, read_bulk_csv, sniff
+from unga_brief.undl import records
+from unga_brief.undl.bulk_csv import read_bulk_csv
+from unga_brief.undl.file_kind import sniff
+from unga_brief.undl.marc_xml import parse_marc_xml
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "undl"
 REC = FIX / "record_4083529.xml"
@@ -171,7 +173,7 @@ def test_marc_xml_tally_equals_its_996_totals():
 def test_marc_xml_text_row_from_the_record():
     want = marc()
     t = parse_marc_xml(REC).texts
-    assert list(t.columns) == undl.TEXT_COLUMNS
+    assert list(t.columns) == records.TEXT_COLUMNS
     assert len(t) == 1
     row = t.iloc[0]
     assert row["undl_record"] == want["id"] == "4083529"
@@ -187,7 +189,7 @@ def test_marc_xml_text_row_from_the_record():
 def test_marc_xml_one_vote_row_per_967_in_file_order():
     want = marc()
     v = parse_marc_xml(REC).votes
-    assert list(v.columns) == undl.VOTE_COLUMNS
+    assert list(v.columns) == records.VOTE_COLUMNS
     assert list(v["iso3"]) == [c for _, c, _, _ in want["votes"]]
     assert list(v["name"]) == [e for _, _, e, _ in want["votes"]]
     assert list(v["vote"]) == [d or "X" for _, _, _, d in want["votes"]]
@@ -335,7 +337,7 @@ def test_marc_xml_without_996_gives_blank_totals():
         r'<datafield tag="996".*?</datafield>', "", REC.read_text(encoding="utf-8"), flags=re.S
     )
     got = parse_marc_xml(text.encode("utf-8"))
-    assert got.texts[undl.TOTAL_COLUMNS].isna().all(axis=None)
+    assert got.texts[records.TOTAL_COLUMNS].isna().all(axis=None)
     assert str(got.texts["members"].dtype) == "Int64"
     assert len(got.votes) == len(marc()["votes"])
 
@@ -376,10 +378,14 @@ def test_marc_xml_missing_file():
 
 
 def test_undl_parses_xml_with_defusedxml_only():
-    src = Path(undl.__file__).read_text(encoding="utf-8")
-    imports = [ln for ln in src.splitlines() if re.match(r"\s*(from|import)\s", ln)]
-    assert not [ln for ln in imports if re.search(r"\bxml\.|lxml|minidom|expat", ln)], imports
-    assert any("defusedxml" in ln for ln in imports)
+    folder = Path(__file__).resolve().parents[1] / "src" / "unga_brief" / "undl"
+    seen = []
+    for module in sorted(folder.glob("*.py")):
+        src = module.read_text(encoding="utf-8")
+        imports = [ln for ln in src.splitlines() if re.match(r"\s*(from|import)\s", ln)]
+        assert not [ln for ln in imports if re.search(r"\bxml\.|lxml|minidom|expat", ln)], imports
+        seen += [module.name for ln in imports if "defusedxml" in ln]
+    assert "marc_xml.py" in seen
 
 
 # ------------------------------------------------------------------ bulk CSV (GA)
@@ -389,8 +395,8 @@ def test_bulk_csv_2026_layout_real_rows():
     real = [r for r in csv_rows(GA) if r["undl_id"] == "4025240"]
     assert len(real) == 2
     got = read_bulk_csv(GA, records={"4025240"}, check_totals=False)
-    assert list(got.votes.columns) == undl.VOTE_COLUMNS
-    assert list(got.texts.columns) == undl.TEXT_COLUMNS
+    assert list(got.votes.columns) == records.VOTE_COLUMNS
+    assert list(got.texts.columns) == records.TEXT_COLUMNS
     assert (
         list(zip(got.votes["iso3"], got.votes["vote"], strict=True))
         == [(r["ms_code"], r["ms_vote"]) for r in real]
@@ -499,8 +505,8 @@ def test_bulk_csv_filters_by_symbol_record_and_date():
     assert len(day.votes) == 193
     none = read_bulk_csv(GA, since="2025-06-13")
     assert len(none.votes) == 0 and len(none.texts) == 0
-    assert list(none.votes.columns) == undl.VOTE_COLUMNS
-    assert list(none.texts.columns) == undl.TEXT_COLUMNS
+    assert list(none.votes.columns) == records.VOTE_COLUMNS
+    assert list(none.texts.columns) == records.TEXT_COLUMNS
     both = read_bulk_csv(GA, symbols={"A/RES/ES-10/27"}, records={"4025240"})
     assert len(both.votes) == 0
 
@@ -526,7 +532,7 @@ def test_bulk_csv_reads_in_chunks_only_the_needed_columns(monkeypatch):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(undl.pd, "read_csv", spy)
+    monkeypatch.setattr(pd, "read_csv", spy)
     read_bulk_csv(GA, records={"4083529"}, chunksize=50)
     assert len(calls) == 1
     kw = calls[0]

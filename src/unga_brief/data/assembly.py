@@ -722,7 +722,7 @@ def store_bulk(
     without a whole-Assembly layer."""
     from unga_brief.data.curate import load_rules
     from unga_brief.data.members import load_members
-    from unga_brief.undl.records import read_bulk_csv
+    from unga_brief.undl.bulk_csv import read_bulk_csv
 
     rules = load_rules(paths)
     if not rules.get("assembly"):

@@ -126,7 +126,8 @@ def attribution_lines(paths: Paths) -> list[str]:
 
 def parse_raw(path: Path, kind: str, *, check_totals: bool = True):
     """Parse a stored UNDL file with the parser its kind needs."""
-    from unga_brief.undl.records import parse_marc_xml, read_bulk_csv
+    from unga_brief.undl.bulk_csv import read_bulk_csv
+    from unga_brief.undl.marc_xml import parse_marc_xml
 
     if kind == "marcxml":
         return parse_marc_xml(path, check_totals=check_totals)

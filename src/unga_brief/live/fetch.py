@@ -248,7 +248,7 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
         target = headers.get("location") or headers.get("uri") or ""
         newurl = urllib.parse.urljoin(req.full_url, target)
         if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            from unga_brief.undl.records import shown
+            from unga_brief.undl.cleaning import shown
 
             fp.close()
             raise NetworkError(
@@ -432,7 +432,7 @@ def _count_records(path: Path, url: str) -> int:
     from defusedxml.ElementTree import ParseError
     from defusedxml.ElementTree import parse as safe_parse
 
-    from unga_brief.undl.records import parse_marc_xml
+    from unga_brief.undl.marc_xml import parse_marc_xml
 
     with open(path, "rb") as f:
         head = f.read(1 << 16)
@@ -526,7 +526,7 @@ def _drop_unmapped(paths: Paths, downloads: list[Download]) -> tuple[list[Downlo
     """Keep the downloads holding at least one record of the catalogue (unattended refresh)."""
     from unga_brief.data.catalog import load_texts_meta
     from unga_brief.live.ingest import match_records
-    from unga_brief.undl.records import parse_marc_xml
+    from unga_brief.undl.marc_xml import parse_marc_xml
 
     texts_meta = load_texts_meta(paths)
     keep, skipped = [], []

@@ -109,7 +109,7 @@ def _slug(symbol: str) -> str:
 
 
 def _shown_name(f: Path) -> str:
-    from unga_brief.undl.records import safe_label
+    from unga_brief.undl.cleaning import safe_label
 
     return safe_label(f.name)
 
@@ -168,7 +168,7 @@ def stated_provenance(f: Path) -> dict:
         out["retrieved_at"] = parse_day(str(doc["retrieved_on"]), f"{side.name}: retrieved_on")
         out["retrieved_basis"] = f"stated in {side.name}"
     if doc.get("origin"):
-        from unga_brief.undl.records import clean_text
+        from unga_brief.undl.cleaning import clean_text
 
         out["origin"] = clean_text(str(doc["origin"]), 300)
     return out
@@ -406,13 +406,13 @@ class _Filters:
 
 
 def _filters(texts_meta, *, add, topic, symbols, records, since) -> _Filters:
-    from unga_brief.undl.records import _check_since
+    from unga_brief.undl.bulk_csv import check_since
 
     if records:
         bad = [r for r in records if not re.fullmatch(r"[0-9]{1,12}", str(r).strip())]
         if bad:
             raise ParameterError(f"--records: not a UNDL record id (digits): {bad[0][:40]!r}")
-    since = _check_since(since)
+    since = check_since(since)
     sym_filter = set(symbols) if symbols else None
     if topic and not sym_filter and not add:  # --add: new texts of the topic are not listed yet
         sym_filter = {
@@ -431,7 +431,8 @@ def _filters(texts_meta, *, add, topic, symbols, records, since) -> _Filters:
 
 
 def _read_selected(f: Path, kind: str, flt: _Filters):
-    from unga_brief.undl.records import parse_marc_xml, read_bulk_csv
+    from unga_brief.undl.bulk_csv import read_bulk_csv
+    from unga_brief.undl.marc_xml import parse_marc_xml
 
     if kind == "marcxml":
         return select_records(
@@ -557,7 +558,7 @@ def ingest(
     were looked at, and then nothing is kept.
     """
     from unga_brief.data.curate import run_curate
-    from unga_brief.undl.records import sniff
+    from unga_brief.undl.file_kind import sniff
 
     if topic is not None and topic not in TOPICS:
         raise ParameterError(f"--topic {topic!r}: choose {', '.join(sorted(TOPICS))}")
