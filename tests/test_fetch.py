@@ -22,6 +22,7 @@ from unga_brief import __version__
 from unga_brief.cli import main
 from unga_brief.core import errors
 from unga_brief.live import fetch
+from unga_brief.undl import client
 
 SAMPLES = ROOT / "tests" / "fixtures" / "undl"
 RECORD = (SAMPLES / "record_4083529.xml").read_bytes()  # A/RES/ES-10/27 -> ga-es10-27
@@ -133,8 +134,8 @@ def _offline(monkeypatch):
     """No proxy and no real UNDL: a test that forgot its stub fails on a closed port."""
     for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv(fetch.BASE_URL_ENV, f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.delenv(fetch.CONTACT_ENV, raising=False)
+    monkeypatch.setenv(client.BASE_URL_ENV, f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.delenv(client.CONTACT_ENV, raising=False)
 
 
 @pytest.fixture
@@ -142,9 +143,9 @@ def waits(monkeypatch) -> Waits:
     """Tiny back-off (base 0.01 s), no pause between requests, short timeouts."""
     w = Waits()
     monkeypatch.setattr(
-        fetch,
+        client,
         "DEFAULT_POLICY",
-        fetch.FetchPolicy(
+        client.FetchPolicy(
             connect_timeout=2,
             read_timeout=2,
             tries=4,
@@ -172,7 +173,7 @@ def test_fetched_record_is_stored_byte_for_byte_with_its_url_and_ingested(
     mini_curated, waits, monkeypatch, capsys
 ):
     with UndlStub([Reply(200, RECORD)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini_curated, "fetch", "--record", "4083529") == 0
     assert [r["path"] for r in undl.requests] == ["/record/4083529/export/xm"]
     ua = undl.requests[0]["headers"]["User-Agent"]
@@ -190,26 +191,26 @@ def test_fetched_record_is_stored_byte_for_byte_with_its_url_and_ingested(
 
 
 def test_contact_address_goes_into_the_user_agent(monkeypatch):
-    monkeypatch.setenv(fetch.CONTACT_ENV, "briefing@example.org")
-    assert fetch.user_agent() == (
+    monkeypatch.setenv(client.CONTACT_ENV, "briefing@example.org")
+    assert client.user_agent() == (
         f"unga-brief/{__version__} (+README; contact: briefing@example.org)"
     )
 
 
 def test_base_url_is_the_real_site_unless_configured(monkeypatch):
-    monkeypatch.delenv(fetch.BASE_URL_ENV)
-    assert fetch.base_url() == "https://digitallibrary.un.org"
-    assert fetch.record_url(4083529) == "https://digitallibrary.un.org/record/4083529/export/xm"
-    monkeypatch.setenv(fetch.BASE_URL_ENV, "http://127.0.0.1:9/undl/")
-    assert fetch.base_url() == "http://127.0.0.1:9/undl"
-    assert fetch.base_url("http://mirror.example/") == "http://mirror.example"
+    monkeypatch.delenv(client.BASE_URL_ENV)
+    assert client.base_url() == "https://digitallibrary.un.org"
+    assert client.record_url(4083529) == "https://digitallibrary.un.org/record/4083529/export/xm"
+    monkeypatch.setenv(client.BASE_URL_ENV, "http://127.0.0.1:9/undl/")
+    assert client.base_url() == "http://127.0.0.1:9/undl"
+    assert client.base_url("http://mirror.example/") == "http://mirror.example"
     with pytest.raises(errors.ParameterError, match="expected http"):
-        fetch.base_url("ftp://example.org")
+        client.base_url("ftp://example.org")
 
 
 def test_429_then_200_waits_what_retry_after_asks(mini_curated, waits, monkeypatch):
     with UndlStub([Reply(429, b"slow down", {"Retry-After": "1"}), Reply(200, RECORD)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini_curated, "fetch", "--record", "4083529") == 0
     assert len(undl.requests) == 2
     assert waits == [1.0], "Retry-After: 1 outranks the 0.01 s back-off"
@@ -219,7 +220,7 @@ def test_429_then_200_waits_what_retry_after_asks(mini_curated, waits, monkeypat
 def test_retry_after_longer_than_the_longest_wait_gives_up_at_once(mini, waits, monkeypatch):
     before = tree_digest(mini.data)
     with UndlStub([Reply(429, b"", {"Retry-After": "3600"})]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         with pytest.raises(errors.NetworkError, match=r"asks to wait 3600 s.*data/ unchanged"):
             fetch.fetch(mini, records=["4083529"])
     assert len(undl.requests) == 1 and waits == []
@@ -230,7 +231,7 @@ def test_symbol_is_one_search_of_the_voting_data_returning_marc_xml(
     mini_curated, waits, monkeypatch
 ):
     with UndlStub([Reply(200, RECORD)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini_curated, "fetch", "--symbol", "A/RES/ES-10/27") == 0
     (req,) = undl.requests
     assert req["path"] == "/search"
@@ -252,7 +253,7 @@ def test_symbol_is_one_search_of_the_voting_data_returning_marc_xml(
 def test_unknown_symbol_is_an_error_and_changes_nothing(mini, waits, monkeypatch, capsys):
     before = tree_digest(mini.data)
     with UndlStub([Reply(200, EMPTY)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini, "fetch", "--symbol", "A/RES/ES-99/1") == 2
     assert "no voting record with symbol 'A/RES/ES-99/1'" in capsys.readouterr().err
     assert tree_digest(mini.data) == before
@@ -260,10 +261,10 @@ def test_unknown_symbol_is_an_error_and_changes_nothing(mini, waits, monkeypatch
 
 def test_since_follows_pages_until_a_short_one(mini_curated, monkeypatch):
     monkeypatch.setattr(
-        fetch, "DEFAULT_POLICY", fetch.FetchPolicy(page_size=1, pause=0, sleep=Waits())
+        client, "DEFAULT_POLICY", client.FetchPolicy(page_size=1, pause=0, sleep=Waits())
     )
     with UndlStub([Reply(200, RECORD), Reply(200, EMPTY)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini_curated, "fetch", "--since", "2025-06-01") == 0
     assert [r["query"]["jrec"] for r in undl.requests] == ["1", "2"]
     assert {r["query"]["p"] for r in undl.requests} == {"269:2025-06-01->9999-12-31"}
@@ -271,7 +272,7 @@ def test_since_follows_pages_until_a_short_one(mini_curated, monkeypatch):
 
 
 def test_since_matching_more_than_the_page_bound_is_refused(mini, monkeypatch):
-    policy = fetch.FetchPolicy(page_size=1, max_pages=2, pause=0, sleep=Waits())
+    policy = client.FetchPolicy(page_size=1, max_pages=2, pause=0, sleep=Waits())
     before = tree_digest(mini.data)
     with UndlStub([Reply(200, RECORD), Reply(200, OTHER)]) as undl:
         with pytest.raises(errors.ParameterError, match="more than 2 voting records match"):
@@ -281,7 +282,7 @@ def test_since_matching_more_than_the_page_bound_is_refused(mini, monkeypatch):
 
 def test_fetching_the_same_record_again_changes_nothing(mini_curated, waits, monkeypatch, capsys):
     with UndlStub([Reply(200, RECORD), Reply(200, RECORD)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         assert cli(mini_curated, "fetch", "--record", "4083529") == 0
         before = tree_digest(mini_curated.data)
         capsys.readouterr()
@@ -293,7 +294,7 @@ def test_fetching_the_same_record_again_changes_nothing(mini_curated, waits, mon
 def test_record_outside_the_catalogue_needs_add_like_ingest(mini_curated, waits, monkeypatch):
     before = tree_digest(mini_curated.data)
     with UndlStub([Reply(200, OTHER), Reply(200, OTHER)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         with pytest.raises(errors.UnknownText, match="use --add --topic T"):
             fetch.fetch(mini_curated, records=["4088074"])
         assert tree_digest(mini_curated.data) == before
@@ -309,7 +310,7 @@ def test_a_run_of_500s_ends_in_network_error_exit_3_with_data_untouched(
 ):
     before = tree_digest(mini_curated.data)
     with UndlStub([Reply(500, b"oops")] * 4) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         code = cli(mini_curated, "fetch", "--record", "4083529")
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 3
@@ -324,7 +325,7 @@ def test_a_run_of_500s_ends_in_network_error_exit_3_with_data_untouched(
 
 def test_backoff_is_capped_by_the_longest_wait(mini, monkeypatch):
     w = Waits()
-    policy = fetch.FetchPolicy(tries=5, backoff_base=1, max_wait=3, pause=0, sleep=w)
+    policy = client.FetchPolicy(tries=5, backoff_base=1, max_wait=3, pause=0, sleep=w)
     with UndlStub([Reply(503, b"")] * 5) as undl:
         with pytest.raises(errors.NetworkError, match=r"after 5 tries \(HTTP 503\)"):
             fetch.fetch(mini, records=["1"], base=undl.base, policy=policy)
@@ -332,7 +333,7 @@ def test_backoff_is_capped_by_the_longest_wait(mini, monkeypatch):
 
 
 def test_read_timeout_is_a_network_error(mini, monkeypatch):
-    policy = fetch.FetchPolicy(
+    policy = client.FetchPolicy(
         connect_timeout=2, read_timeout=0.2, tries=2, backoff_base=0.01, pause=0, sleep=Waits()
     )
     before = tree_digest(mini.data)
@@ -392,7 +393,7 @@ def test_a_bad_answer_is_refused_with_exit_2_and_nothing_written(
 ):
     before = tree_digest(mini.data)
     with UndlStub([Reply(200, body, headers)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
         code = cli(mini, "fetch", "--record", "4083529")
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
@@ -403,7 +404,7 @@ def test_a_bad_answer_is_refused_with_exit_2_and_nothing_written(
 
 
 def test_oversized_answer_is_refused(mini, monkeypatch):
-    policy = fetch.FetchPolicy(max_bytes=1000, pause=0, sleep=Waits())
+    policy = client.FetchPolicy(max_bytes=1000, pause=0, sleep=Waits())
     with UndlStub([Reply(200, RECORD)]) as undl:
         with pytest.raises(errors.MalformedFile, match="more than the 1,000 allowed"):
             fetch.fetch(mini, records=["4083529"], base=undl.base, policy=policy)
@@ -448,8 +449,8 @@ def test_no_command_but_fetch_opens_a_socket(mini, monkeypatch, capsys, tmp_path
     assert cli(mini, "diff", str(mini.data), str(mini.data)) == 0
     assert opened == []
     # the guard does catch a socket: fetch is refused by it
-    policy = fetch.FetchPolicy(tries=1, pause=0, sleep=Waits())
-    monkeypatch.setattr(fetch, "DEFAULT_POLICY", policy)
+    policy = client.FetchPolicy(tries=1, pause=0, sleep=Waits())
+    monkeypatch.setattr(client, "DEFAULT_POLICY", policy)
     assert cli(mini, "fetch", "--record", "4083529") == 3
     assert opened and "network use forbidden" in capsys.readouterr().err
 
@@ -459,7 +460,7 @@ def test_short_body_is_a_network_failure_exit_3(mini_curated, waits, capsys):
     not malformed XML (exit 2)."""
     cut = RECORD[: len(RECORD) // 2]
     before = tree_digest(mini_curated.data)
-    tries = fetch.DEFAULT_POLICY.tries
+    tries = client.DEFAULT_POLICY.tries
     with UndlStub([Reply(200, cut, length=len(RECORD))] * tries) as undl:
         code = main(
             [

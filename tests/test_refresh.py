@@ -17,18 +17,19 @@ from undl_builders import marc_record
 from unga_brief.cli import main
 from unga_brief.core import errors
 from unga_brief.core.paths import Paths
-from unga_brief.live import fetch
+from unga_brief.live import refresh
+from unga_brief.undl import client
 
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch):
     for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv(fetch.BASE_URL_ENV, f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv(client.BASE_URL_ENV, f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setattr(
-        fetch,
+        client,
         "DEFAULT_POLICY",
-        fetch.FetchPolicy(
+        client.FetchPolicy(
             connect_timeout=2, read_timeout=2, tries=2, backoff_base=0.01, pause=0, sleep=Waits()
         ),
     )
@@ -76,7 +77,7 @@ def _cat(paths):
 
 def test_without_refresh_yml_refresh_brings_in_nothing(mini_curated):
     before = tree_digest(mini_curated.data)
-    res = fetch.refresh(mini_curated)
+    res = refresh.refresh(mini_curated)
     assert res.fetched is None and res.ingested is None
     assert tree_digest(mini_curated.data) == before
 
@@ -95,8 +96,8 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     other = (SAMPLES / "record_4088074.xml").read_bytes()
     lines: list[str] = []
     with UndlStub([Reply(200, RECORD), Reply(200, other)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
-        res = fetch.refresh(mini_curated, progress=lines.append)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
+        res = refresh.refresh(mini_curated, progress=lines.append)
     assert [r["path"] for r in undl.requests] == [
         "/record/4083529/export/xm",
         "/record/4088074/export/xm",
@@ -118,8 +119,8 @@ def test_refresh_fetches_records_then_ingests_the_inbox(mini_curated, monkeypatc
     # the next refresh finds the same files: nothing changes
     before = tree_digest(mini_curated.data)
     with UndlStub([Reply(200, RECORD), Reply(200, other)]) as undl:
-        monkeypatch.setenv(fetch.BASE_URL_ENV, undl.base)
-        res = fetch.refresh(mini_curated)
+        monkeypatch.setenv(client.BASE_URL_ENV, undl.base)
+        res = refresh.refresh(mini_curated)
     assert res.fetched.ingest.already and res.ingested.already
     assert tree_digest(mini_curated.data) == before
 
@@ -133,7 +134,7 @@ def test_every_inbox_file_gets_its_outcome_and_an_unmatched_one_fails_exit_6(min
     inbox.mkdir()
     shutil.copy(SAMPLES / "record_4083529.xml", inbox / "a_known.xml")
     _write(mini_curated, {"ingest": ["inbox/*.xml"]})
-    fetch.refresh(mini_curated)  # the normal state: the inbox keeps files ingested earlier
+    refresh.refresh(mini_curated)  # the normal state: the inbox keeps files ingested earlier
     tid = "ga-es11-2026-02-24"
     (inbox / "b_new.xml").write_bytes(
         marc_record(
@@ -145,7 +146,7 @@ def test_every_inbox_file_gets_its_outcome_and_an_unmatched_one_fails_exit_6(min
     sha = hashlib.sha256((inbox / "a_known.xml").read_bytes()).hexdigest()
     lines: list[str] = []
     with pytest.raises(errors.UnknownText, match="nothing to ingest from c_outside.xml") as e:
-        fetch.refresh(mini_curated, progress=lines.append)
+        refresh.refresh(mini_curated, progress=lines.append)
     assert e.value.exit_code == 6
     assert lines == [
         f"refresh: a_known.xml: already ingested (as data/raw/a_known-{sha[:8]}.xml)",
@@ -159,7 +160,7 @@ def test_every_inbox_file_gets_its_outcome_and_an_unmatched_one_fails_exit_6(min
     (inbox / "e_broken.xml").write_bytes(b"<collection><record>")
     lines.clear()
     with pytest.raises(errors.MalformedFile) as e:
-        fetch.refresh(mini_curated, progress=lines.append)
+        refresh.refresh(mini_curated, progress=lines.append)
     assert e.value.exit_code == 2, "a refused file outranks an unmatched one"
     outcome = {line.split(": ")[1]: line.split(": ", 2)[2] for line in lines}
     assert outcome["d_pipe.xml"].startswith("refused (") and "FIFO" in outcome["d_pipe.xml"]
@@ -206,14 +207,14 @@ def test_run_refresh_with_an_unmatched_inbox_file_exits_6_with_one_line(project,
 def test_bad_refresh_yml_is_named(mini, cfg, pattern):
     _write(mini, cfg)
     with pytest.raises(errors.ParameterError, match=pattern):
-        fetch.load_refresh_config(mini)
+        refresh.load_refresh_config(mini)
 
 
 def test_refresh_yml_reads_dates_and_single_values(mini):
     (mini.root / "refresh.yml").write_text(
         "fetch:\n  since: 2026-01-01\n  symbols: A/RES/ES-11/7\ningest: in/*\n"
     )
-    cfg = fetch.load_refresh_config(mini)
+    cfg = refresh.load_refresh_config(mini)
     assert cfg["fetch"]["since"] == "2026-01-01" and cfg["fetch"]["symbols"] == ["A/RES/ES-11/7"]
     assert cfg["ingest"] == ["in/*"]
 

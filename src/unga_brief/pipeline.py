@@ -377,7 +377,7 @@ def run(
 
     ``refresh``: first bring in what ``refresh.yml`` names (fetch, inbox files), under the
     same lock and into a staged ``data/`` swapped in only when all of it succeeded (see
-    :func:`unga_brief.live.fetch.refresh`); a failure there stops the run. ``lock_wait``: seconds
+    :func:`unga_brief.live.refresh.refresh`); a failure there stops the run. ``lock_wait``: seconds
     to wait for another command's lock (default ``UNGA_BRIEF_LOCK_WAIT`` or 0)."""
     from unga_brief.report.params import load_params_file
 
@@ -391,7 +391,7 @@ def run(
         for line in recover(paths):
             progress(f"recovered: {line}")
         if refresh:
-            from unga_brief.live.fetch import refresh as refresh_inputs
+            from unga_brief.live.refresh import refresh as refresh_inputs
 
             with staged_data(paths) as staged:
                 refresh_inputs(staged, progress=progress)
