@@ -19,7 +19,8 @@ from undl_builders import NS, marc_record
 
 from unga_brief.cli import main
 from unga_brief.core import errors
-from unga_brief.live.ingest import ingest, normal_symbol
+from unga_brief.live.ingest import ingest
+from unga_brief.live.ingest_checks import normal_symbol
 from unga_brief.undl.bulk_csv import read_bulk_csv
 from unga_brief.undl.cleaning import TITLE_MAX, clean_text
 from unga_brief.undl.marc_xml import parse_marc_xml
@@ -151,13 +152,13 @@ def test_bulk_reingest_with_another_filter_merges_the_extract(mini_curated, tmp_
     """A bulk file with two catalogue records: --records picks one, then the other; the second
     ingest of the same file is not 'already ingested' but adds its record to the stored
     extract."""
-    from unga_brief.live.ingest import _bulk_extract
+    from unga_brief.live.ingest_store import bulk_extract
     from unga_brief.undl.records import UndlRecords
 
     es11 = parse_marc_xml(_two_record_file(mini_curated, tmp_path))
     both = UndlRecords(votes=es11.votes, texts=es11.texts)
     bulk = tmp_path / "ga_bulk.csv"
-    bulk.write_bytes(_bulk_extract(both, "ga-bulk-csv"))
+    bulk.write_bytes(bulk_extract(both, "ga-bulk-csv"))
     first = ingest(mini_curated, [bulk], records=["4083529"])
     assert first.mapped == {"4083529": "ga-es10-27"}
     stored = mini_curated.root / first.stored[0]

@@ -63,9 +63,6 @@ from unga_brief.undl.records import DAY_RE
 
 log = logging.getLogger(__name__)
 
-#: Provenance sidecars beside inbox files (``record.xml.source.yml``), never ingested themselves.
-SOURCE_SUFFIX = ".source.yml"
-
 
 # --- fetch = download + ingest ----------------------------------------------------------------------
 
@@ -101,7 +98,7 @@ def check_request(records, symbols, since) -> None:
 def _drop_unmapped(paths: Paths, downloads: list[Download]) -> tuple[list[Download], list[str]]:
     """Keep the downloads holding at least one record of the catalogue (unattended refresh)."""
     from unga_brief.data.catalog import load_texts_meta
-    from unga_brief.live.ingest import match_records
+    from unga_brief.live.ingest_checks import match_records
     from unga_brief.undl.marc_xml import parse_marc_xml
 
     texts_meta = load_texts_meta(paths)

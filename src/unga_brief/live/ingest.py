@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import stat
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,36 +34,35 @@ import yaml
 
 from unga_brief.core.errors import (
     DataError,
-    MalformedFile,
     ParameterError,
     UngaBriefError,
     UnmatchedFile,
 )
-from unga_brief.core.paths import Paths, write_atomic
+from unga_brief.core.paths import Paths
 from unga_brief.core.vocab import TOPICS
 from unga_brief.data import changes as changes_mod
 from unga_brief.data.catalog import load_texts_meta
 from unga_brief.data.ingested import META_SUFFIX, attribution_line, meta_files, read_meta
 from unga_brief.data.source_files import sha256_of
+from unga_brief.live.ingest_checks import (
+    UN_SYMBOL,
+    TotalsContradiction,
+    check_new_symbol,
+    check_regular_file,
+    match_records,
+    parse_day,
+    select_records,
+    shown_name,
+    stated_provenance,
+    totals_contradictions,
+)
+from unga_brief.live.ingest_store import Writes, store, store_assembly, texts_with
 
 log = logging.getLogger(__name__)
 
 #: A provenance sidecar the user (or a third party's download) may put beside an input file:
 #: ``record_4083529.xml.source.yml`` with ``retrieved_on: YYYY-MM-DD`` and ``origin: …``.
-SOURCE_SUFFIX = ".source.yml"
 OUTCOMES = ("ingested", "already ingested", "matched no text", "refused")
-TOTAL_FIELDS = ("yes", "no", "abstain", "non_voting")
-#: A UN document symbol: a body letter, then /-separated ASCII parts (A/RES/ES-11/10,
-#: A/DEC/80/506, S/RES/2803(2025), S/2022/155, A/ES-11/L.7/Rev.1), maybe a part letter
-#: (A/RES/78/183 A).
-UN_SYMBOL = re.compile(r"^[ASE](?:/[A-Z0-9][A-Za-z0-9.()-]{0,20}){1,6}(?: [A-Z])?$")
-_DASHES = dict.fromkeys(
-    map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
-)
-
-
-class TotalsContradiction(DataError):
-    """A record's official totals contradict those the catalogue has from another source."""
 
 
 @dataclass
@@ -106,281 +102,6 @@ def _slug(symbol: str) -> str:
         .replace("s/res/", "sc-res-")
     )
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-
-
-def _shown_name(f: Path) -> str:
-    from unga_brief.undl.cleaning import safe_label
-
-    return safe_label(f.name)
-
-
-# --- the input file -----------------------------------------------------------------------------
-
-
-def check_regular_file(f: Path) -> None:
-    """Refuse what is not a regular file (a FIFO would block for ever), with one line."""
-    name = _shown_name(f)
-    try:
-        st = os.stat(f)  # follows symlinks: a loop raises ELOOP
-    except FileNotFoundError:
-        raise MalformedFile(f"{name}: file not found") from None
-    except OSError as e:
-        raise MalformedFile(f"{name}: refused: cannot read it ({e.strerror or e})") from None
-    if not stat.S_ISREG(st.st_mode):
-        what = (
-            "a directory"
-            if stat.S_ISDIR(st.st_mode)
-            else "a FIFO (named pipe)"
-            if stat.S_ISFIFO(st.st_mode)
-            else "a socket"
-            if stat.S_ISSOCK(st.st_mode)
-            else "a device"
-        )
-        raise MalformedFile(f"{name}: refused: {what}, not a regular file")
-
-
-def parse_day(value: str, what: str) -> str:
-    """'YYYY-MM-DD' (or a full ISO time) -> the ISO text kept; ParameterError otherwise."""
-    v = str(value).strip()
-    try:
-        if len(v) == 10:
-            dt.date.fromisoformat(v)
-        else:
-            dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        raise ParameterError(f"{what} {v[:40]!r}: expected a day, YYYY-MM-DD") from None
-    return v
-
-
-def stated_provenance(f: Path) -> dict:
-    """``retrieved_on``/``origin`` from a ``<file>.source.yml`` sidecar beside the input, if any."""
-    side = f.with_name(f.name + SOURCE_SUFFIX)
-    if not side.is_file():
-        return {}
-    try:
-        doc = yaml.safe_load(side.read_text(encoding="utf-8")[:10_000]) or {}
-    except (yaml.YAMLError, UnicodeError) as e:
-        raise MalformedFile(f"{_shown_name(side)}: not valid YAML ({type(e).__name__})") from None
-    if not isinstance(doc, dict) or set(map(str, doc)) - {"retrieved_on", "origin"}:
-        raise MalformedFile(f"{_shown_name(side)}: expected only retrieved_on: and origin:")
-    out = {}
-    if doc.get("retrieved_on") is not None:
-        out["retrieved_at"] = parse_day(str(doc["retrieved_on"]), f"{side.name}: retrieved_on")
-        out["retrieved_basis"] = f"stated in {side.name}"
-    if doc.get("origin"):
-        from unga_brief.undl.cleaning import clean_text
-
-        out["origin"] = clean_text(str(doc["origin"]), 300)
-    return out
-
-
-# --- selecting and matching records ----------------------------------------------------------
-
-
-def select_records(rec, *, symbols=None, records=None, since=None):
-    """The records passing every filter (None = no filter), for a parsed MARC XML file (the
-    bulk reader applies the same filters while streaming)."""
-    t = rec.texts
-    keep = pd.Series(True, index=t.index)
-    if records is not None:
-        keep &= t["undl_record"].isin({str(r).strip() for r in records})
-    if symbols is not None:
-        keep &= t["symbol"].isin(symbols) | t["draft"].fillna("").isin(symbols)
-    if since is not None:
-        keep &= t["date"] >= since
-    ids = set(t.loc[keep, "undl_record"])
-    return rec.__class__(
-        votes=rec.votes[rec.votes["undl_record"].isin(ids)].reset_index(drop=True),
-        texts=t[keep].reset_index(drop=True),
-    )
-
-
-def normal_symbol(symbol: str) -> str:
-    """The form two symbols are compared in: NFKC, every dash a '-', no spaces, upper case."""
-    s = unicodedata.normalize("NFKC", symbol).translate(_DASHES)
-    return "".join(s.split()).upper()
-
-
-def match_records(texts: pd.DataFrame, texts_meta: list[dict]) -> dict[str, str | None]:
-    """UNDL record id -> catalogue text id (by record id first, then by symbol or label)."""
-    by_record = {str(t["undl_record"]): t["id"] for t in texts_meta if t.get("undl_record")}
-    by_symbol = {}
-    for t in texts_meta:
-        for lab in [t.get("symbol"), *t["labels"]]:
-            if lab:
-                by_symbol[lab] = t["id"]
-                by_symbol[re.sub(r"\(\d{4}\)$", "", lab)] = t["id"]  # S/RES/2803(2025) ~ S/RES/2803
-    out = {}
-    for r in texts.itertuples():
-        sym = r.symbol if isinstance(r.symbol, str) else ""
-        out[r.undl_record] = (
-            by_record.get(str(r.undl_record))
-            or by_symbol.get(sym)
-            or by_symbol.get(re.sub(r"\(\d{4}\)$", "", sym))
-        )
-    return out
-
-
-def check_new_symbol(symbol: str, record: str, texts_meta: list[dict]) -> None:
-    """``--add``: none the catalogue has under another spelling, and a UN document symbol.
-    The symbol is shown in ASCII (``\\u2010``), so that a look-alike character is visible."""
-    shown = ascii(symbol[:60])
-    mine = normal_symbol(symbol)
-    for t in texts_meta:
-        for lab in [t.get("symbol"), *t["labels"]]:
-            if lab and normal_symbol(lab) == mine:
-                raise DataError(
-                    f"--add: record {record}: symbol {shown} is the catalogue's {lab} (text "
-                    f"{t['id']}) written differently; refused (a text counted twice otherwise)"
-                )
-    if not UN_SYMBOL.match(symbol):
-        raise DataError(
-            f"--add: record {record}: {shown} is not a UN document symbol "
-            "(A/…, S/… in ASCII letters, digits, '.', '-', '(', ')'); refused"
-        )
-
-
-# --- the totals guard ----------------------------------------------------------------------------
-
-
-def _record_totals(rec, rid: str) -> dict[str, int | None]:
-    """The record's official totals: its 996 (or bulk total_*) figures; where a figure is
-    missing and the record lists votes, the tally of its rows."""
-    t = rec.texts.set_index("undl_record").loc[rid]
-    v = rec.votes[rec.votes["undl_record"] == rid]["vote"]
-    tally = {"yes": "Y", "no": "N", "abstain": "A", "non_voting": "X"}
-    out = {}
-    for f in TOTAL_FIELDS:
-        out[f] = int(t[f]) if pd.notna(t[f]) else (int((v == tally[f]).sum()) if len(v) else None)
-    return out
-
-
-def _fmt(totals: dict) -> str:
-    return "-".join("?" if totals.get(f) is None else str(totals[f]) for f in TOTAL_FIELDS)
-
-
-def totals_contradictions(paths: Paths, rec, mapping: dict[str, str], where: str) -> list[dict]:
-    """One dict per mapped record whose totals differ from the official totals the catalogue
-    already has: text id, symbol, known figures and their source, the record's figures, and the
-    coverage it would turn full (or '')."""
-    if not paths.catalog_csv.exists():
-        return []
-    cat = pd.read_csv(paths.catalog_csv, dtype=str, keep_default_na=False).set_index("id")
-    out = []
-    for rid, tid in mapping.items():
-        if tid not in cat.index:
-            continue
-        row = cat.loc[tid]
-        known = {
-            f: int(row[f"official_{f}"]) if row[f"official_{f}"] != "" else None
-            for f in TOTAL_FIELDS
-        }
-        mine = _record_totals(rec, rid)
-        moved = [
-            f
-            for f in TOTAL_FIELDS
-            if known[f] is not None and mine[f] is not None and known[f] != mine[f]
-        ]
-        if not moved:
-            continue
-        full = row["coverage"] != "full" and len(rec.votes[rec.votes["undl_record"] == rid]) > 0
-        out.append(
-            {
-                "text_id": tid,
-                "symbol": row["symbol"] or row["label"],
-                "known": _fmt(known),
-                "source": row["source"] or "the catalogue",
-                "record": rid,
-                "mine": _fmt(mine),
-                "where": where,
-                "turns_full": row["coverage"] if full else "",
-            }
-        )
-    return out
-
-
-# --- storing -----------------------------------------------------------------------------------------
-
-
-def _bulk_extract(rec, kind: str) -> bytes:
-    """The kept records written back in the bulk layout (the columns the parser needs)."""
-    t = rec.texts.set_index("undl_record")
-    v = rec.votes
-    title_col = "title" if kind == "ga-bulk-csv" else "description"
-    df = pd.DataFrame(
-        {
-            "undl_id": v["undl_record"],
-            "ms_code": v["iso3"],
-            "ms_name": v["name"],
-            "ms_vote": v["vote"],
-            "date": v["date"],
-            "resolution": v["symbol"],
-            "draft": v["undl_record"].map(t["draft"]).fillna(""),
-            "meeting": v["undl_record"].map(t["meeting"]).fillna(""),
-            title_col: v["undl_record"].map(t["title"]).fillna(""),
-            **{
-                f"total_{k}": v["undl_record"]
-                .map(t[c])
-                .astype("Int64")
-                .astype(str)
-                .replace("<NA>", "")
-                for k, c in (
-                    ("yes", "yes"),
-                    ("no", "no"),
-                    ("abstentions", "abstain"),
-                    ("non_voting", "non_voting"),
-                    ("ms", "members"),
-                )
-            },
-        }
-    )
-    if kind == "ga-bulk-csv":
-        df.insert(5, "session", "")
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
-
-
-def _texts_with(paths: Paths, entries: list[dict]) -> bytes:
-    """texts.yml with new entries appended as text (keeps the human-written comments)."""
-    body = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
-    text = paths.texts_yml.read_text(encoding="utf-8")
-    if not text.endswith("\n"):
-        text += "\n"
-    return (text + body).encode("utf-8")
-
-
-class _Writes:
-    """The files one ingest writes under data/ (new ones, and the previous bytes of those it
-    replaces), so that a failure puts every one back. The single place ingest writes data/."""
-
-    def __init__(self) -> None:
-        self.new: list[Path] = []
-        self.old: dict[Path, bytes] = {}
-
-    def write(self, path: Path, data: bytes) -> None:
-        if path.exists():
-            self.old.setdefault(path, path.read_bytes())
-        elif path not in self.new:
-            self.new.append(path)
-        write_atomic(path, data)
-
-    def undo(self) -> None:
-        for p in self.new:
-            p.unlink(missing_ok=True)
-        for p, data in self.old.items():
-            write_atomic(p, data)
-
-
-def _store_assembly(paths: Paths, writes: _Writes, f: Path, sha: str, when: str, origin) -> None:
-    """Extract a bulk file's roll calls into data/raw/assembly/, journalled like every write."""
-    from unga_brief.data.assembly import store_bulk
-
-    folder = paths.raw_dir / "assembly"
-    before = {p: p.read_bytes() for p in folder.glob("*")} if folder.is_dir() else {}
-    for p, data in before.items():
-        writes.old.setdefault(p, data)
-    for p in store_bulk(paths, f, sha=sha, retrieved_at=when, origin=origin):
-        if p not in before and p not in writes.new:
-            writes.new.append(p)
 
 
 def _selection(symbols, topic, records, since) -> dict:
@@ -576,7 +297,7 @@ def ingest(
     when = _now()
     res = IngestResult()
     old = changes_mod.snapshot(paths.data)
-    writes = _Writes()
+    writes = Writes()
     stored_metas = {m: read_meta(m) for m in meta_files(paths)}
     confirmed_rows: list[tuple] = []
     failure: UngaBriefError | None = None
@@ -588,7 +309,7 @@ def ingest(
 
     try:
         for f in map(Path, files):
-            name = _shown_name(f)
+            name = shown_name(f)
             try:
                 check_regular_file(f)
                 kind = sniff(f)
@@ -601,7 +322,7 @@ def ingest(
                     continue
                 rec = _read_selected(f, kind, flt)
                 if kind != "marcxml":  # a bulk file also fills the whole-Assembly layer
-                    _store_assembly(paths, writes, f, sha, when, stated["origin"])
+                    store_assembly(paths, writes, f, sha, when, stated["origin"])
                 mapping, new_entries, skipped = _map_records(
                     rec, texts_meta, name=name, add=add, topic=topic, series=series, when=when
                 )
@@ -622,10 +343,10 @@ def ingest(
                     continue
                 confirmed_rows += _guard_totals(paths, rec, fresh, name, accept_totals)
                 if new_entries:
-                    writes.write(paths.texts_yml, _texts_with(paths, new_entries))
+                    writes.write(paths.texts_yml, texts_with(paths, new_entries))
                     texts_meta = load_texts_meta(paths)
                     res.added += [e["id"] for e in new_entries]
-                stored, meta = _store(paths, writes, f, kind, sha, rec, mapping, same, when)
+                stored, meta = store(paths, writes, f, kind, sha, rec, mapping, same, when)
                 meta = _provenance(meta, f, name, stated, when, flt.selection)
                 meta_path = paths.raw_dir / (stored.name + META_SUFFIX)
                 writes.write(
@@ -678,61 +399,3 @@ def ingest(
             res.changes = pd.concat([extra, res.changes], ignore_index=True)
         changes_mod.log_changes(paths.changes_dir, res.changes, when=when, action="ingest")
     return res
-
-
-def _store(paths: Paths, writes: _Writes, f: Path, kind: str, sha: str, rec, mapping, same, when):
-    """Write the file (a MARC XML byte for byte; from a bulk CSV the mapped records, merged with
-    those an earlier selection of the same file stored) and return (stored path, meta)."""
-    from unga_brief.data.ingested import parse_raw
-
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f.stem)[:60]
-    prev_meta_path, prev = next(iter(same.items()), (None, None))
-    texts = {str(k): v for k, v in mapping.items()}
-    if prev is not None:
-        texts = {**{str(k): v for k, v in prev["texts"].items()}, **texts}
-    if kind == "marcxml":
-        stored = paths.raw_dir / (prev["file"] if prev else f"{stem}-{sha[:8]}.xml")
-        data = f.read_bytes()
-    else:
-        keep = rec.__class__(
-            votes=rec.votes[rec.votes["undl_record"].isin(mapping)],
-            texts=rec.texts[rec.texts["undl_record"].isin(mapping)],
-        )
-        if prev is not None:  # keep what the earlier selection stored
-            old = parse_raw(paths.raw_dir / prev["file"], kind)
-            ids = set(keep.texts["undl_record"])
-            keep = rec.__class__(
-                votes=pd.concat([old.votes[~old.votes["undl_record"].isin(ids)], keep.votes]),
-                texts=pd.concat([old.texts[~old.texts["undl_record"].isin(ids)], keep.texts]),
-            )
-        stored = paths.raw_dir / (prev["file"] if prev else f"{stem}-{sha[:8]}.extract.csv")
-        data = _bulk_extract(keep, kind)
-    writes.write(stored, data)
-    meta = dict(prev or {})
-    meta.update(
-        {
-            "file": stored.name,
-            "kind": kind,
-            "original_name": f.name,
-            "sha256": sha,
-            "bytes": f.stat().st_size,
-            "stored_sha256": sha256_of(stored),
-            "texts": dict(sorted(texts.items())),
-        }
-    )
-    if prev is None:
-        meta["ingested_at"] = when
-    return stored, meta
-
-
-__all__ = [
-    "FileOutcome",
-    "IngestResult",
-    "TotalsContradiction",
-    "UnmatchedFile",
-    "check_regular_file",
-    "ingest",
-    "match_records",
-    "normal_symbol",
-    "select_records",
-]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,11 @@ from unga_brief.core.errors import (
     UngaBriefError,
 )
 from unga_brief.core.paths import Paths
-from unga_brief.live.fetch import SOURCE_SUFFIX, FetchResult, check_request, fetch, log
+from unga_brief.live.fetch import FetchResult, check_request, fetch
+from unga_brief.live.ingest_checks import SOURCE_SUFFIX
 from unga_brief.undl.client import FetchPolicy, base_url
+
+log = logging.getLogger(__name__)
 
 REFRESH_FILE = "refresh.yml"
 
