@@ -11,6 +11,9 @@ from __future__ import annotations
 #: vote under Article 19 — the record rarely says which).
 VOTES: tuple[str, ...] = ("Y", "N", "A", "X")
 VOTE_CODES = "".join(VOTES)
+#: The field of each vote code in official totals and tallies (``non_voting`` for X).
+TALLY_FIELDS = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting"}
+TOTAL_FIELDS: tuple[str, ...] = tuple(TALLY_FIELDS.values())
 VOTE_WORDS = {"Y": "Yes", "N": "No", "A": "Abstain", "X": "Non-voting"}
 #: A state's vote as a verb phrase ("the United States abstained").
 VOTE_VERBS = {"Y": "voted Yes", "N": "voted No", "A": "abstained", "X": "did not vote"}

@@ -34,10 +34,9 @@ import yaml
 
 from unga_brief.core.errors import DataError, MalformedFile, TotalsMismatch, UnknownCountry
 from unga_brief.core.paths import Paths, write_atomic
+from unga_brief.core.vocab import TALLY_FIELDS, VOTES
 from unga_brief.data.source_files import sha256_of
 
-VOTE_CODES = ("Y", "N", "A", "X")
-TOTALS = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting"}
 RECORD_COLUMNS = [
     "undl_record",
     "body",
@@ -158,7 +157,9 @@ def read_source_input(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One assembly input of the gathered sources (``records`` + ``votes`` files)."""
     layout = spec.get("layout")
-    rec = _read(src, spec["records"], ["undl_record", "date", "title", *TOTALS.values(), "total"])
+    rec = _read(
+        src, spec["records"], ["undl_record", "date", "title", *TALLY_FIELDS.values(), "total"]
+    )
     frames = []
     for vf in spec["votes"]:
         frames.append(_read(src, vf, ["undl_record", "iso3", "vote", "source"]))
@@ -167,7 +168,7 @@ def read_source_input(
     bad = sorted(set(v["iso3"]) - set(members))
     if bad:
         raise UnknownCountry(f"{spec['votes']}: not Member States: {bad}")
-    bad = v[~v["vote"].isin(VOTE_CODES)]
+    bad = v[~v["vote"].isin(VOTES)]
     if len(bad):
         r = bad.iloc[0]
         raise MalformedFile(
@@ -207,7 +208,7 @@ def read_source_input(
         raise MalformedFile(
             f"curation.yml assembly input {spec['records']}: unknown layout {layout!r}"
         )
-    for col in TOTALS.values():
+    for col in TALLY_FIELDS.values():
         out[col] = rec[col]
     first_source = v.drop_duplicates("undl_record").set_index("undl_record")["source"]
     out["citation"] = out["undl_record"].map(first_source).fillna("")
@@ -230,7 +231,7 @@ def known_records(src: Path, specs: list[dict]) -> pd.DataFrame:
                     "title": k[spec.get("title", "title")].map(_clean_title),
                     "session_field": k.get("session", ""),
                     "members": "",
-                    **{c: "" for c in TOTALS.values()},
+                    **{c: "" for c in TALLY_FIELDS.values()},
                     "citation": k.get("source", ""),
                     "source": spec["file"],
                 }
@@ -264,7 +265,7 @@ def catalog_records(catalog: pd.DataFrame, votes: pd.DataFrame, members: list[st
             "title": cat["title"],
             "session_field": "",
             "members": cat["members"].astype(str),
-            **{col: cat[f"official_{col}"].astype(str) for col in TOTALS.values()},
+            **{col: cat[f"official_{col}"].astype(str) for col in TALLY_FIELDS.values()},
             "citation": cat["source_citation"],
             "source": "data/votes (catalogue)",
         }
@@ -338,7 +339,7 @@ def finish_records(
     sym = dict(zip(catalog["id"], catalog["symbol"]))
     rec["symbol"] = [s or sym.get(t, "") for s, t in zip(rec["symbol"], rec["text_id"])]
     rec["members"] = rec["members"].astype(str).str.replace(r"\.0$", "", regex=True)
-    for col in TOTALS.values():
+    for col in TALLY_FIELDS.values():
         rec[col] = rec[col].astype(str).str.replace(r"\.0$", "", regex=True).replace("<NA>", "")
     rec = rec.sort_values(["date", "body", "undl_record"], ignore_index=True)
     wide = wide.set_index("undl_record").loc[rec["undl_record"][rec["held"] == "true"]].copy()
@@ -374,7 +375,7 @@ def validate_assembly(
     if missing:
         raise DataError(f"assembly: records and votes do not hold the same records: {missing[:3]}")
     cells = votes.set_index("undl_record")[members]
-    stray = ~cells.isin([*VOTE_CODES, ""])
+    stray = ~cells.isin([*VOTES, ""])
     if stray.any().any():
         rid = stray.any(axis=1).idxmax()
         raise DataError(f"assembly: record {rid}: a vote outside Y, N, A, X")
@@ -382,7 +383,7 @@ def validate_assembly(
     permanent = set(council.loc[council["permanent"].astype(str) == "True", "iso3"])
     seats = council.groupby(council["year"].astype(int))["iso3"].agg(frozenset).to_dict()
     sc_sets: dict[int, set] = {}
-    for code, col in TOTALS.items():
+    for code, col in TALLY_FIELDS.items():
         got = (cells == code).sum(axis=1)
         want = pd.to_numeric(by[col].replace("", None))
         bad = want.isna() | (want != got)
@@ -620,7 +621,7 @@ def load_assembly(paths: Paths | None = None, *, wide: bool = False) -> pd.DataF
     out = meta.merge(long, on="undl_record", how="inner", validate="one_to_many")
     out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
     out["session"] = pd.to_numeric(out["session"].replace("", None)).astype("Int64")
-    out["vote"] = pd.Categorical(out["vote"], categories=list(VOTE_CODES))
+    out["vote"] = pd.Categorical(out["vote"], categories=list(VOTES))
     for c in ("body", "meeting"):
         out[c] = out[c].astype("category")
     return out.sort_values(["date", "undl_record", "iso3"], ignore_index=True)
@@ -750,7 +751,10 @@ def store_bulk(
             "title": t["title"].fillna("").map(_clean_title),
             "session_field": t["undl_record"].astype(str).map(session_field).fillna(""),
             "members": t["members"].astype("Int64").astype(str).replace("<NA>", ""),
-            **{c: t[c].astype("Int64").astype(str).replace("<NA>", "") for c in TOTALS.values()},
+            **{
+                c: t[c].astype("Int64").astype(str).replace("<NA>", "")
+                for c in TALLY_FIELDS.values()
+            },
         }
     )
     wide = _wide(v[["undl_record", "iso3", "vote"]], members)
@@ -791,7 +795,7 @@ def whole_roll_calls(records: pd.DataFrame, wide: pd.DataFrame, members: list[st
     cells = wide.set_index("undl_record")[members]
     by = records.set_index("undl_record").reindex(cells.index)
     ok = pd.Series(True, index=cells.index)
-    for code, col in TOTALS.items():
+    for code, col in TALLY_FIELDS.items():
         want = pd.to_numeric(by[col].replace("", None))
         ok &= want.notna() & (want == (cells == code).sum(axis=1))
     ok &= (by["body"] != "GA") | ((cells != "").sum(axis=1) == len(members))

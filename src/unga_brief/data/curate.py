@@ -26,14 +26,13 @@ from unga_brief.core.errors import (
     UnknownText,
 )
 from unga_brief.core.paths import Paths, write_atomic
-from unga_brief.core.vocab import BASES, BODIES, KINDS
+from unga_brief.core.vocab import BASES, BODIES, KINDS, TOTAL_FIELDS, VOTES
 from unga_brief.data import catalog as catalog_mod
 from unga_brief.data.members import build_reference
 from unga_brief.data.source_files import TOTALS_HEADER, VOTE_HEADER, read_csv_strict, sha256_of
 
 log = logging.getLogger(__name__)
 
-VOTE_CODES = ("Y", "N", "A", "X")
 BASIS_BY_RANK = {1: "record", 2: "list", 3: "derived", 4: "named", 5: "named"}
 #: Rows of rank 1-3 come from complete roll calls: a text with any such row must be full.
 ROLL_CALL_MAX_RANK = 3
@@ -56,7 +55,6 @@ CONFLICT_COLUMNS = [
     "status",
     "note",
 ]
-TOTAL_FIELDS = ["yes", "no", "abstain", "non_voting"]
 
 
 @dataclass
@@ -104,7 +102,7 @@ def read_vote_inputs(src: Path, rules: dict, labels: dict[str, str]) -> pd.DataF
             raise UnknownText(
                 f"{name}:{r.line}: text label {r.symbol!r} is not in data/catalog/texts.yml"
             )
-        for r in df[~df["vote"].isin(VOTE_CODES)].head(1).itertuples():
+        for r in df[~df["vote"].isin(VOTES)].head(1).itertuples():
             raise BadVoteCode(
                 f"{name}:{r.line}: vote {r.vote!r} for {r.iso3} on {r.symbol}; expected Y, N, A or X"
             )
@@ -189,7 +187,7 @@ def official_totals(
         kept = g.iloc[0]
         kept_rows.append(kept)
         for other in g.iloc[1:].itertuples():
-            for f in TOTAL_FIELDS + ["date"]:
+            for f in [*TOTAL_FIELDS, "date"]:
                 a, b = kept[f], getattr(other, f)
                 if pd.isna(a) or pd.isna(b) or a == b:
                     continue

@@ -21,10 +21,10 @@ from unga_brief.core.errors import (
     ParameterError,
 )
 from unga_brief.core.paths import Paths
+from unga_brief.core.vocab import TOTAL_FIELDS
 
 #: Provenance sidecars beside inbox files (``record.xml.source.yml``), never ingested themselves.
 SOURCE_SUFFIX = ".source.yml"
-TOTAL_FIELDS = ("yes", "no", "abstain", "non_voting")
 #: A UN document symbol: a body letter, then /-separated ASCII parts (A/RES/ES-11/10,
 #: A/DEC/80/506, S/RES/2803(2025), S/2022/155, A/ES-11/L.7/Rev.1), maybe a part letter
 #: (A/RES/78/183 A).

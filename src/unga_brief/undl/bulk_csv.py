@@ -19,6 +19,7 @@ from unga_brief.core.errors import (
     ParameterError,
     TotalsMismatch,
 )
+from unga_brief.core.vocab import TALLY_FIELDS, VOTES
 from unga_brief.undl.cleaning import (
     FIELD_MAX,
     NAME_MAX,
@@ -35,9 +36,7 @@ from unga_brief.undl.records import (
     DAY_RE,
     ISO3_RE,
     STR_DTYPE,
-    TALLIED,
     TOTAL_COLUMNS,
-    VOTE_CODES,
     UndlRecords,
     body_of,
     iso_day,
@@ -411,13 +410,13 @@ def _bulk_frames(k: pd.DataFrame, layout: str, name: str, check_totals: bool) ->
             k.groupby(["undl_id", "vote"], sort=False)
             .size()
             .unstack(fill_value=0)
-            .reindex(columns=list(VOTE_CODES), fill_value=0)
+            .reindex(columns=list(VOTES), fill_value=0)
         )
         says = dict(CSV_TOTALS)
         for _, row in first.iterrows():
             rid = row["undl_id"]
             totals = {
-                key: (None if pd.isna(row[key]) else int(row[key])) for key in TALLIED.values()
+                key: (None if pd.isna(row[key]) else int(row[key])) for key in TALLY_FIELDS.values()
             }
             problems = tally_problems(counts.loc[rid].to_dict(), totals, "rows", says)
             if problems:

@@ -25,6 +25,7 @@ from unga_brief.core.errors import (
     MalformedFile,
     TotalsMismatch,
 )
+from unga_brief.core.vocab import TALLY_FIELDS, VOTES
 from unga_brief.undl.cleaning import (
     FIELD_MAX,
     NAME_MAX,
@@ -39,10 +40,8 @@ from unga_brief.undl.records import (
     ISO3_RE,
     MARC_996,
     MARC_NS,
-    TALLIED,
     TEXT_COLUMNS,
     TOTAL_COLUMNS,
-    VOTE_CODES,
     VOTE_COLUMNS,
     UndlRecords,
     body_of,
@@ -128,7 +127,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
 
     votes: list[dict[str, str]] = []
     seen: dict[str, str] = {}
-    counts = dict.fromkeys(VOTE_CODES, 0)
+    counts = dict.fromkeys(VOTES, 0)
     n967 = 0
     for t, _i1, subs in fields:
         if t != "967":
@@ -148,7 +147,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
         code = sub.get("d", "")
         if code == "":
             code = "X"  # a 967 without $d: non-voting
-        elif code not in VOTE_CODES:
+        elif code not in VOTES:
             raise BadVoteCode(
                 f"{where}: 967 order {order} ({iso3}): vote code {shown(code)} is not Y, N, A "
                 "(or absent for non-voting)"
@@ -172,7 +171,7 @@ def _read_record(rec, index: int, name: str, check_totals: bool):
 
     if check_totals and n967:
         problems = tally_problems(
-            counts, totals, "967 rows", dict.fromkeys(TALLIED.values(), "996")
+            counts, totals, "967 rows", dict.fromkeys(TALLY_FIELDS.values(), "996")
         )
         if problems:
             raise TotalsMismatch(f"{where}: " + "; ".join(problems))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from unga_brief.core.vocab import VOTE_WORDS
+from unga_brief.core.vocab import TALLY_FIELDS, VOTE_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ TEXT_COLUMNS = [
     "members",
 ]
 TOTAL_COLUMNS = ["yes", "no", "abstain", "non_voting", "members"]
-VOTE_CODES = ("Y", "N", "A", "X")
-TALLIED = {"Y": "yes", "N": "no", "A": "abstain", "X": "non_voting"}
 
 # MARC 996: $b yes, $c no, $d abstain, $e non-voting, $f members ($d is "vote" in 967!)
 MARC_996 = {"b": "yes", "c": "no", "d": "abstain", "e": "non_voting", "f": "members"}
@@ -107,7 +105,7 @@ def tally_problems(
 ) -> list[str]:
     """'967 rows give 148 Yes, 996 says 149' for every vote whose total is known and differs."""
     out = []
-    for code, key in TALLIED.items():
+    for code, key in TALLY_FIELDS.items():
         want = totals.get(key)
         if want is None:
             continue
