@@ -16,12 +16,8 @@ from conftest import needs_shared, tree_digest
 from unga_brief.cli import main
 from unga_brief.core import errors
 from unga_brief.core.paths import Paths
-from unga_brief.data.assembly import (
-    RECORD_COLUMNS,
-    assembly_coverage,
-    load_assembly,
-    validate_committed,
-)
+from unga_brief.data.assembly import assembly_coverage, load_assembly, validate_committed
+from unga_brief.data.assembly_inputs import RECORD_COLUMNS
 from unga_brief.data.curate import curate_and_log, run_curate
 from unga_brief.data.members import load_council, load_members
 

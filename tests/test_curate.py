@@ -301,11 +301,11 @@ def test_palestine_texts_reproduce_the_official_totals_of_their_un_records(shipp
 @needs_shared
 def test_every_text_copied_from_a_un_record_carries_its_record_id(shipped):
     """A text whose rows come from a UNDL record copy that names the record has its id."""
-    from unga_brief.data.curate import _RECORD_ID
+    from unga_brief.data.vote_merge import CITED_RECORD
 
     cat = _read(shipped, "catalog/catalog.csv").set_index("id")
     votes = pd.concat([_read(shipped, "votes/ga.csv"), _read(shipped, "votes/sc.csv")])
-    cited = votes.assign(rid=votes["citation"].str.extract(_RECORD_ID)[0]).dropna(subset=["rid"])
+    cited = votes.assign(rid=votes["citation"].str.extract(CITED_RECORD)[0]).dropna(subset=["rid"])
     for tid, rid in cited.drop_duplicates("text_id").set_index("text_id")["rid"].items():
         assert cat.at[tid, "undl_record"] == rid, tid
 

@@ -181,13 +181,14 @@ def test_ingest_killed_before_the_swap_loses_nothing_and_ingests_again(mini_cura
 def test_full_disk_during_curate_exit_4_naming_the_file_and_data_untouched(
     mini_curated, monkeypatch, capsys
 ):
+    from unga_brief.core import paths
     from unga_brief.data import curate
 
     _change_a_source(mini_curated)  # catalog.csv changes ...
     (mini_curated.votes_dir / "ga.csv").unlink()  # ... and votes/ga.csv is written after it
     previous = tree_digest(mini_curated.data)
     written = []
-    real = curate.write_atomic
+    real = paths.write_atomic
 
     def filling_disk(path, data):
         if written:

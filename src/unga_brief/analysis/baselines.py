@@ -329,7 +329,7 @@ def year_coverage(records: pd.DataFrame, coverage: pd.DataFrame | None = None) -
     first and last roll call of the year in the layer: the layer starts in September 2021),
     ``sessions`` (the GA
     sessions open that year, each with ``held/expected`` of its regular records from
-    :func:`unga_brief.data.assembly.coverage_by_session` when given) and ``complete`` (no record
+    :func:`unga_brief.data.assembly_checks.coverage_by_session` when given) and ``complete`` (no record
     known to be missing that year and every overlapping session complete). ``records`` is
     ``data/assembly/records.csv`` as strings."""
     r = records[records["body"] == "GA"].copy()

@@ -245,8 +245,8 @@ def assembly_coverage(paths: Paths) -> pd.DataFrame:
     """The whole-Assembly layer's coverage by GA session (and Council year): records held vs
     the number the sources say exist, the missing ones by UNDL record id. Empty when the
     project has no whole-Assembly layer."""
-    from unga_brief.data.assembly import RECORDS_REL
     from unga_brief.data.assembly import assembly_coverage as coverage
+    from unga_brief.data.assembly_inputs import RECORDS_REL
 
     if not (paths.data / RECORDS_REL).exists():
         return pd.DataFrame()

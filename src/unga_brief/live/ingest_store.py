@@ -87,7 +87,7 @@ class Writes:
 
 def store_assembly(paths: Paths, writes: Writes, f: Path, sha: str, when: str, origin) -> None:
     """Extract a bulk file's roll calls into data/raw/assembly/, journalled like every write."""
-    from unga_brief.data.assembly import store_bulk
+    from unga_brief.data.assembly_bulk import store_bulk
 
     folder = paths.raw_dir / "assembly"
     before = {p: p.read_bytes() for p in folder.glob("*")} if folder.is_dir() else {}

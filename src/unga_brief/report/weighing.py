@@ -34,7 +34,8 @@ NO_POPULATION = (
 
 def _layer(ctx) -> pd.DataFrame | None:
     """The whole-Assembly layer, or None in a project without it."""
-    from unga_brief.data.assembly import RECORDS_REL, load_assembly
+    from unga_brief.data.assembly import load_assembly
+    from unga_brief.data.assembly_inputs import RECORDS_REL
 
     if not (ctx.paths.data / RECORDS_REL).exists():
         return None
@@ -292,7 +293,8 @@ def coincidence_all_votes_table(ctx) -> pd.DataFrame:
 
 def all_votes_coverage(ctx) -> pd.DataFrame:
     """Each calendar year's roll calls held vs known to exist (the coverage of the table)."""
-    from unga_brief.data.assembly import RECORDS_REL, assembly_coverage
+    from unga_brief.data.assembly import assembly_coverage
+    from unga_brief.data.assembly_inputs import RECORDS_REL
 
     if _layer(ctx) is None:
         return pd.DataFrame()
