@@ -139,3 +139,29 @@ def test_the_readme_maps_every_stage(stage):
     modules = sorted(p.stem for p in (PKG / stage).glob("*.py") if p.stem != "__init__")
     missing = [m for m in modules if f"`{m}`" not in readme]
     assert not missing, f"README's package map does not name {stage}/{missing}"
+
+
+def test_every_command_is_registered_in_the_cli_alone():
+    from unga_brief.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == {"curate", "validate", "ingest", "fetch", "diff", "params", "run"}
+    elsewhere = [
+        str(p.relative_to(ROOT))
+        for m, p in _MODULES.items()
+        if m != "unga_brief.cli" and "add_parser(" in p.read_text()
+    ]
+    assert not elsewhere, f"sub-commands registered outside cli.py: {elsewhere}"
+
+
+def test_a_broken_import_fails_the_command_loudly(tmp_path, monkeypatch, capsys):
+    """`run` stays listed when the pipeline cannot be imported, and fails naming the cause."""
+    import sys
+
+    from unga_brief.cli import main
+
+    monkeypatch.setitem(sys.modules, "unga_brief.pipeline", None)
+    code = main(["--root", str(tmp_path), "run"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "unga_brief.pipeline" in err, err

@@ -325,7 +325,7 @@ def test_all_votes_coincidence_matches_the_tally_definitions():
                 ref["coincidence"]
             )
         assert r.same == t.identical and r.opposite == t.opposite and r.partial == t.partial
-        assert r.non_voting == t.absent_vs_vote + t.absent_vs_abstain
+        assert r.non_voting == t.non_voting_vs_vote + t.non_voting_vs_abstain
     assert list(bl.coincidence_table(c).columns) == bl.COINCIDENCE_TABLE_COLUMNS
 
 

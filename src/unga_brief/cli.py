@@ -198,6 +198,24 @@ def _cmd_params(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
+    def progress(msg: str) -> None:
+        print(one_line(msg, 1000), file=sys.stderr, flush=True)
+
+    from unga_brief.pipeline import run
+
+    run(
+        paths,
+        args.params,
+        force=args.force,
+        jobs=args.jobs,
+        progress=progress,
+        refresh=args.refresh,
+        lock_wait=args.wait,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="unga-brief", description=__doc__.splitlines()[0])
     p.add_argument("--root", help="project root (default: the folder holding data/)")
@@ -279,12 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--check", action="store_true", help="change nothing; exit 2 if any differs")
     s.set_defaults(func=_cmd_params)
-    try:
-        from unga_brief import pipeline  # noqa: F401  (registers run/ingest/fetch/diff when present)
-
-        pipeline.register(sub)
-    except ImportError:
-        pass
+    s = sub.add_parser(
+        "run", help="validate, run the notebooks, render HTML and PDF, publish report/ atomically"
+    )
+    s.add_argument("--params", help="parameters file (default: params.yaml)")
+    s.add_argument("--force", action="store_true", help="run even if no input changed")
+    s.add_argument(
+        "--jobs", type=int, default=4, help="notebooks run in parallel after 00_data (default 4)"
+    )
+    s.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first fetch/ingest what refresh.yml names (unattended regeneration)",
+    )
+    s.set_defaults(func=_cmd_run)
     return p
 
 

@@ -11,7 +11,6 @@ parameters, notebooks, package) and published outputs intact -> nothing is re-ex
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import hashlib
@@ -27,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unga_brief.core.errors import RenderError, UngaBriefError, one_line
+from unga_brief.core.errors import RenderError, UngaBriefError
 from unga_brief.core.lock import project_lock
 from unga_brief.core.paths import Paths
 from unga_brief.core.transaction import (
@@ -577,36 +576,3 @@ def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start
         "versions": _versions(),
         "timings_s": timings,
     }
-
-
-def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
-    def progress(msg: str) -> None:
-        print(one_line(msg, 1000), file=sys.stderr, flush=True)
-
-    run(
-        paths,
-        args.params,
-        force=args.force,
-        jobs=args.jobs,
-        progress=progress,
-        refresh=args.refresh,
-        lock_wait=args.wait,
-    )
-    return 0
-
-
-def register(sub) -> None:
-    s = sub.add_parser(
-        "run", help="validate, run the notebooks, render HTML and PDF, publish report/ atomically"
-    )
-    s.add_argument("--params", help="parameters file (default: params.yaml)")
-    s.add_argument("--force", action="store_true", help="run even if no input changed")
-    s.add_argument(
-        "--jobs", type=int, default=4, help="notebooks run in parallel after 00_data (default 4)"
-    )
-    s.add_argument(
-        "--refresh",
-        action="store_true",
-        help="first fetch/ingest what refresh.yml names (unattended regeneration)",
-    )
-    s.set_defaults(func=_cmd_run)

@@ -184,7 +184,7 @@ def most_above_baseline(
 
 # --- the US across the whole Assembly ----------------------------------------------------------
 
-_OUTCOMES = ("same", "both_abstain", "opposite", "partial", "absent_vs_vote", "absent_vs_abstain")
+_OUTCOMES = ("same", "both_abstain", "opposite", "partial", "non_voting_vs_vote", "non_voting_vs_abstain")
 
 
 def _vote_codes(a: pd.DataFrame) -> np.ndarray:
@@ -209,8 +209,8 @@ def coincidence_all_votes(
 
     See :func:`year_coverage` for the coverage.
 
-    Columns: ``year, iso3, records, same, both_abstain, opposite, partial, absent_vs_vote,
-    absent_vs_abstain, non_voting, votes_only, state_2017, state_2021, n_votes_only,
+    Columns: ``year, iso3, records, same, both_abstain, opposite, partial, non_voting_vs_vote,
+    non_voting_vs_abstain, non_voting, votes_only, state_2017, state_2021, n_votes_only,
     n_state_2017, n_state_2021``."""
     a = _ga(assembly, window)
     v = _vote_codes(a)
@@ -246,7 +246,7 @@ def coincidence_all_votes(
     c = pd.DataFrame(counts, index=idx, columns=list(_OUTCOMES))
     c = c[c.sum(axis=1) > 0]
     c["records"] = c[list(_OUTCOMES)].sum(axis=1)
-    c["non_voting"] = c["absent_vs_vote"] + c["absent_vs_abstain"]
+    c["non_voting"] = c["non_voting_vs_vote"] + c["non_voting_vs_abstain"]
     return _methods(c).reset_index()
 
 
@@ -255,8 +255,8 @@ def _methods(c: pd.DataFrame) -> pd.DataFrame:
     n1 = c["same"] + c["opposite"]
     same17 = c["same"] + c["both_abstain"]
     n17 = same17 + c["opposite"] + c["partial"]
-    same21 = same17 + c["absent_vs_abstain"]
-    part21 = c["partial"] + c["absent_vs_vote"]
+    same21 = same17 + c["non_voting_vs_abstain"]
+    part21 = c["partial"] + c["non_voting_vs_vote"]
     n21 = same21 + c["opposite"] + part21
     c["votes_only"] = c["same"] / n1.where(n1 > 0)
     c["state_2017"] = (same17 + 0.5 * c["partial"]) / n17.where(n17 > 0)

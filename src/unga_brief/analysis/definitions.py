@@ -58,8 +58,8 @@ class Tally(NamedTuple):
     both_abstain: int  # both Abstain
     opposite: int  # one Yes, the other No
     partial: int  # exactly one of the two abstained, the other voted Yes or No
-    absent_vs_vote: int  # one non-voting, the other Yes or No
-    absent_vs_abstain: int  # one non-voting, the other Abstain or non-voting
+    non_voting_vs_vote: int  # one non-voting, the other Yes or No
+    non_voting_vs_abstain: int  # one non-voting, the other Abstain or non-voting
     unknown: int  # texts left out because either vote is unknown
 
 
@@ -81,7 +81,7 @@ def pair_outcome(x, y) -> str:
         return "unknown"
     if x == "X" or y == "X":
         other = y if x == "X" else x
-        return "absent_vs_vote" if other in "YN" else "absent_vs_abstain"
+        return "non_voting_vs_vote" if other in "YN" else "non_voting_vs_abstain"
     if x == y:
         return "both_abstain" if x == "A" else "identical"
     if "A" in (x, y):
@@ -102,13 +102,13 @@ def coincidence_from_counts(same: int, opposite: int, partial: int = 0) -> float
 def method_counts(t: Tally, method: str) -> dict:
     if method == "votes_only":
         same, opposite, partial = t.identical, t.opposite, 0
-        excluded = t.both_abstain + t.partial + t.absent_vs_vote + t.absent_vs_abstain
+        excluded = t.both_abstain + t.partial + t.non_voting_vs_vote + t.non_voting_vs_abstain
     elif method == "state_2017":
         same, opposite, partial = t.identical + t.both_abstain, t.opposite, t.partial
-        excluded = t.absent_vs_vote + t.absent_vs_abstain
+        excluded = t.non_voting_vs_vote + t.non_voting_vs_abstain
     elif method == "state_2021":
-        same = t.identical + t.both_abstain + t.absent_vs_abstain
-        opposite, partial, excluded = t.opposite, t.partial + t.absent_vs_vote, 0
+        same = t.identical + t.both_abstain + t.non_voting_vs_abstain
+        opposite, partial, excluded = t.opposite, t.partial + t.non_voting_vs_vote, 0
     else:
         raise ParameterError(
             f"unknown coincidence method {method!r}; known: {', '.join(COINCIDENCE_METHODS)}"

@@ -5,7 +5,6 @@ holds whole.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -181,7 +180,3 @@ def _bulk_sessions(file: Path, ids: set[str]) -> dict[str, str]:
             if rid in ids and rid not in out:
                 out[rid] = row["session"].strip()
     return out
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -340,13 +340,13 @@ def curate_and_log(
     """`unga-brief curate`: run_curate, then log what changed in data/changes/ (texts added,
     coverage, totals, votes, and every row whose basis changed, old -> new). Nothing is logged
     on a byte-identical re-run or on a first curate into an empty data/."""
+    from unga_brief.core.clock import utc_now
     from unga_brief.data import changes as changes_mod
-    from unga_brief.data.assembly_bulk import now
 
     old = changes_mod.snapshot(paths.data)
     cur, changed = run_curate(paths)
     ch = pd.DataFrame(columns=changes_mod.CHANGE_COLUMNS)
     if changed and len(old["catalog"]):
         ch = changes_mod.diff(old, changes_mod.snapshot(paths.data))
-        changes_mod.log_changes(paths.changes_dir, ch, when=when or now(), action="curate")
+        changes_mod.log_changes(paths.changes_dir, ch, when=when or utc_now(), action="curate")
     return cur, changed, ch

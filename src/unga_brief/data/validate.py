@@ -230,7 +230,7 @@ def validate_data(paths: Paths) -> pd.DataFrame:
     from unga_brief.data.assembly import validate_committed
 
     validate_committed(paths, reference["member_states"], reference["council_members"])
-    return coverage_table(catalog)
+    return coverage_by_text(catalog)
 
 
 def basis_counts(table: pd.DataFrame) -> pd.Series:
@@ -253,7 +253,7 @@ def assembly_coverage(paths: Paths) -> pd.DataFrame:
     return coverage(paths)
 
 
-def coverage_table(catalog: pd.DataFrame) -> pd.DataFrame:
+def coverage_by_text(catalog: pd.DataFrame) -> pd.DataFrame:
     """Text, date, official Y-N-A-X, rows, basis mix, coverage: one row per text."""
 
     def fmt(v):
@@ -281,7 +281,7 @@ def coverage_table(catalog: pd.DataFrame) -> pd.DataFrame:
 __all__ = [
     "validate_frames",
     "validate_data",
-    "coverage_table",
+    "coverage_by_text",
     "assembly_coverage",
     "basis_counts",
     "load_votes_raw",

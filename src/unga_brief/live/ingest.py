@@ -23,7 +23,6 @@ normalises (NFKC, dashes, case, spaces) to one the catalogue has.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from unga_brief.core.clock import utc_now
 from unga_brief.core.errors import (
     DataError,
     ParameterError,
@@ -88,10 +88,6 @@ class IngestResult:
 
     def changes_summary(self) -> list[str]:
         return changes_mod.summary(self.changes) if len(self.changes) else []
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _slug(symbol: str) -> str:
@@ -294,7 +290,7 @@ def ingest(
     }
     texts_meta = load_texts_meta(paths)
     flt = _filters(texts_meta, add=add, topic=topic, symbols=symbols, records=records, since=since)
-    when = _now()
+    when = utc_now()
     res = IngestResult()
     old = changes_mod.snapshot(paths.data)
     writes = Writes()

@@ -159,7 +159,7 @@ def firm_table(findings: list[Finding]) -> pd.DataFrame:
     )
 
 
-def coverage_table(ctx) -> pd.DataFrame:
+def window_coverage_table(ctx) -> pd.DataFrame:
     """Per text in the window: official Y–N–A–X, coverage, basis mix (methodology page)."""
     from unga_brief.report.finding import in_window
 

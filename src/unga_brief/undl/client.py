@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unga_brief import __version__
+from unga_brief.core.clock import utc_now
 from unga_brief.core.errors import (
     MalformedFile,
     NetworkError,
@@ -390,7 +391,7 @@ class UndlClient:
                     f"page?); {UNCHANGED}"
                 )
         log.info("%s: %d bytes", url, total)
-        return Download(url=url, path=dest, retrieved_at=_now(), bytes=total)
+        return Download(url=url, path=dest, retrieved_at=utc_now(), bytes=total)
 
 
 # --- validating what came in ----------------------------------------------------------------------
@@ -428,10 +429,6 @@ def _count_records(path: Path, url: str) -> int:
 
 def safe_name(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_")[:60]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def download_record(client: UndlClient, record_id: str, folder: Path) -> Download:
