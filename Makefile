@@ -38,7 +38,7 @@ refresh: setup system-deps ## by hand: ingest/fetch what refresh.yml names, then
 	bin/regenerate
 
 #: The report layer (issue "Off the default run": at least 85 % of it run by the tests).
-REPORT_LAYER := */unga_brief/findings.py,*/unga_brief/briefing.py,*/unga_brief/charts.py,*/unga_brief/context.py,*/unga_brief/params.py,*/unga_brief/words.py,*/unga_brief/whatif.py,*/unga_brief/weighing.py
+REPORT_LAYER := */unga_brief/report/*.py
 
 test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest with coverage per module
 	$(BIN)/pytest -q --cov=unga_brief --cov-report=term

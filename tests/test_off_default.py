@@ -38,10 +38,10 @@ def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: boo
     notebook's namespace. The notebooks of one run share one cache of computed frames (the same
     parameters and data). With ``serialise=False`` every chart is drawn but not written as
     SVG (the default run, the fixture run and the render tests write them all)."""
-    from unga_brief.report import charts, context
+    from unga_brief.report import chart_style, context
 
     shared: dict = {}
-    real_open, real_save = context.open_context, charts.save
+    real_open, real_save = context.open_context, chart_style.save
 
     def open_shared(namespace, paths=None):
         ctx = real_open(namespace, paths)
@@ -59,7 +59,7 @@ def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: boo
 
     context.open_context = open_shared
     if not serialise:
-        charts.save = save_data_only
+        chart_style.save = save_data_only
     try:
         ns = {}
         for name in NOTEBOOKS:
@@ -74,7 +74,7 @@ def run_notebooks_in_process(paths: Paths, raw: dict, out_dir, *, serialise: boo
                     ns["output_dir"] = str(out_dir)
         return ns
     finally:
-        context.open_context, charts.save = real_open, real_save
+        context.open_context, chart_style.save = real_open, real_save
 
 
 def random_params(rng: random.Random, frames) -> dict:

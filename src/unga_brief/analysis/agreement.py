@@ -1,6 +1,6 @@
 """Agreement that says how sure it is, and how tightly blocs hold together (issue 16, items 5–6).
 
-* :func:`any_pair_agreement` — the agreement index (``measures.agreement_index``) of every pair
+* :func:`any_pair_agreement` — the agreement index (:func:`unga_brief.analysis.definitions.agreement_index`) of every pair
   of states at once, vectorised (matrix products over one-hot votes): the whole Assembly's
   ~190 × 190 pairs over thousands of roll calls in a fraction of a second.
 * :func:`weighted_kappa` — chance-corrected agreement (Cohen's weighted kappa with the agreement

@@ -1,6 +1,7 @@
-"""Readers for UN Digital Library (UNDL) voting files: MARC XML records and the bulk CSVs.
+"""What every UN Digital Library (UNDL) reader returns, and the checks they share.
 
-Both readers return the same :class:`UndlRecords` shape (DESIGN §7):
+The MARC XML reader (:mod:`unga_brief.undl.marc_xml`) and the bulk CSV reader
+(:mod:`unga_brief.undl.bulk_csv`) return the same :class:`UndlRecords` shape (DESIGN §7):
 
 - ``votes``: one row per country and record: ``undl_record, symbol, date, iso3, name, vote``
   (vote in Y, N, A, X; X = non-voting), in file order;
