@@ -184,7 +184,14 @@ def most_above_baseline(
 
 # --- the US across the whole Assembly ----------------------------------------------------------
 
-_OUTCOMES = ("same", "both_abstain", "opposite", "partial", "non_voting_vs_vote", "non_voting_vs_abstain")
+_OUTCOMES = (
+    "same",
+    "both_abstain",
+    "opposite",
+    "partial",
+    "non_voting_vs_vote",
+    "non_voting_vs_abstain",
+)
 
 
 def _vote_codes(a: pd.DataFrame) -> np.ndarray:
