@@ -103,6 +103,9 @@ def test_one_text_per_topic_never_prints_between_x_and_x(tmp_path):
     assert "between" not in f.sentence and "1 texts" not in f.sentence
     sw = who_abstains.switchers(c)
     assert sw.left_out and sw.chart is None and "has two texts" in sw.sentence
+    h = who_abstains.hedgers(c)
+    assert "abstained on the Ukraine text but voted Yes on the Gaza text" in h.headline
+    assert "most" not in h.chart.title and "of the 1 " not in h.chart.subtitle
 
 
 def test_latest_ukraine_vote_and_the_amendment_voted_that_day(ctx):

@@ -21,6 +21,7 @@ from unga_brief.report.words import (
     month,
     number,
     plural,
+    the_count,
 )
 
 #: A finding "holds" on record + list votes alone when the figure moves by less than this
@@ -148,7 +149,7 @@ def set_words(ctx, ids: list[str], topic: str) -> str:
     """``the 13 Ukraine texts (Mar 2022–Feb 2026)``."""
     c = window_catalog(ctx).loc[ids]
     return (
-        f"the {plural(len(ids), TOPIC_WORDS[topic] + ' text')} "
+        f"{the_count(len(ids), TOPIC_WORDS[topic] + ' text')} "
         f"({dash_span(c['date'].min(), c['date'].max())})"
     )
 

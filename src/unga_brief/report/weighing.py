@@ -21,7 +21,7 @@ from unga_brief.analysis import weights as wt
 from unga_brief.core.vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
 from unga_brief.report import chart_style, charts, charts_over_time
 from unga_brief.report.finding import Finding, chart_label, group_words, in_window, reader_name
-from unga_brief.report.words import DASH, capital, names, number, pct, plural
+from unga_brief.report.words import DASH, capital, names, number, pct, plural, the_count
 
 WORLD_BANK = "World Bank WDI (data/reference/population.csv)"
 
@@ -94,8 +94,8 @@ def weighted(ctx) -> Finding:
         f"Ukraine texts and {pct(share('gaza'))} on the Gaza texts"
     )
     sentence = (
-        f"{title} ({year} population, {WORLD_BANK}; mean over the {plural(len(p.ukraine_texts), 'Ukraine text')} "
-        f"and the {plural(len(p.gaza_texts), 'Gaza text')}). Without China and India: "
+        f"{title} ({year} population, {WORLD_BANK}; mean over {the_count(len(p.ukraine_texts), 'Ukraine text')} "
+        f"and {the_count(len(p.gaza_texts), 'Gaza text')}). Without China and India: "
         f"{pct(share('ukraine', excluded='CHN IND'))} vs {pct(share('gaza', excluded='CHN IND'))}. "
         f"Weighted by GDP (PPP): {pct(share('ukraine', 'gdp_ppp'))} vs {pct(share('gaza', 'gdp_ppp'))}"
         + (

@@ -34,12 +34,14 @@ from unga_brief.report.words import (
     change,
     dash_span,
     month,
+    most_of,
     names,
     number,
     pct,
     plural,
     span,
     tally,
+    the_count,
 )
 
 # --- 1. How the world voted -----------------------------------------------------------------------
@@ -82,7 +84,7 @@ def topic_trend(ctx, topic: str) -> Finding:
             f"{number(last['members'])} members); abstentions "
             + change(d_abs, "rose by", "fell by", "were unchanged")
             + (
-                f"; the lowest Yes count of the {plural(len(ids), 'text')} was "
+                f"; the lowest Yes count of {the_count(len(ids), 'text')} was "
                 f"{number(low['official_yes'])} ({reader_name(ctx, low.name)}, {month(low['date'])})"
                 if low.name not in (first.name, last.name)
                 else ""
@@ -138,9 +140,10 @@ def hedgers(ctx) -> Finding:
     kept = len(set(hed["iso3"]) & firm_set)
     u_ids, g_ids = hedger_texts(ctx, "ukraine"), hedger_texts(ctx, "gaza")
     su, sg = ctx.params.hedger_series["ukraine"], ctx.params.hedger_series["gaza"]
+    on_u, on_g = most_of(len(u_ids), "Ukraine text"), most_of(len(g_ids), "Gaza text")
     title = (
-        f"{plural(len(hed), 'state')} abstained on most Ukraine texts but voted Yes on most Gaza "
-        f"texts; {number(len(rev))} did the reverse"
+        f"{plural(len(hed), 'state')} abstained on {on_u} but voted Yes on {on_g}; "
+        f"{number(len(rev))} did the reverse"
     )
     s = (
         f"{title} ({series_words(ctx, su)}: {plural(len(u_ids), 'Ukraine text')}; {series_words(ctx, sg)}: "
@@ -178,14 +181,15 @@ def hedgers(ctx) -> Finding:
         xlabel=f"profile on {series_words(ctx, sg)} (Gaza)",
         ylabel=f"profile on {series_words(ctx, su)} (Ukraine)",
         subtitle=(
-            f"States by the vote they cast on most of the {plural(len(u_ids), 'Ukraine text')} "
-            f"({dash_span(*text_dates(ctx, u_ids))}) and {plural(len(g_ids), 'Gaza text')} "
+            f"States by the vote they cast on {most_of(len(u_ids), 'Ukraine text', counted=True)} "
+            f"({dash_span(*text_dates(ctx, u_ids))}) and on "
+            f"{most_of(len(g_ids), 'Gaza text', counted=True)} "
             f"({dash_span(*text_dates(ctx, g_ids))}) where their vote is known; "
             f"n = {number(len(ctx.members))}. {chart_style.SOURCE_UN}."
         ),
     )
     head = (
-        f"{plural(len(hed), 'state')} abstained on most Ukraine texts but voted Yes on most Gaza texts"
+        f"{plural(len(hed), 'state')} abstained on {on_u} but voted Yes on {on_g}"
         + (f", among them {names([display[c] for c in focus])}" if focus else "")
         + f"; {number(len(rev))} did the reverse."
     )
@@ -437,7 +441,7 @@ def switchers(ctx) -> Finding:
         xlabel="states switching",
         subtitle=(
             f"Switches between successive texts of {names([series_words(ctx, x) for x in usable])} in the window; "
-            f"the {plural(len(top8), 'largest group')}. {chart_style.SOURCE_UN}."
+            f"{the_count(len(top8), 'largest group')}. {chart_style.SOURCE_UN}."
         ),
     )
     head = (

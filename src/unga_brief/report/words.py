@@ -32,6 +32,19 @@ def plural(n, singular: str, plural_form: str | None = None) -> str:
     return f"{number(n)} {word}"
 
 
+def the_count(n, singular: str) -> str:
+    """``the 3 Ukraine texts``, or ``the Ukraine text`` when there is one."""
+    return f"the {singular}" if int(n) == 1 else f"the {plural(n, singular)}"
+
+
+def most_of(n, singular: str, *, counted: bool = False) -> str:
+    """``most Ukraine texts``, or ``the Ukraine text`` when the set holds one; with ``counted``,
+    ``most of the 5 Ukraine texts`` (never ``most of the 1 Ukraine text``)."""
+    if int(n) == 1:
+        return f"the {singular}"
+    return f"most of the {plural(n, singular)}" if counted else f"most {singular}s"
+
+
 def names(items, limit: int = 6) -> str:
     """``A``, ``A and B``, ``A, B and C``, ``A, B, … and 3 more``; empty list → empty text."""
     items = [str(i) for i in items]
