@@ -2,35 +2,17 @@
 
 The same as ``ingest``, except that the files come from the UN Digital Library (UNDL) instead of
 the user's downloads folder. It runs only when called (never from ``curate``, ``validate`` or a
-plain ``run``), and it is polite, because the UNDL terms forbid automated downloading without
-approval:
-
-- one request at a time, with a pause between requests, and an identifying ``User-Agent``
-  (:func:`user_agent`; set ``UNGA_BRIEF_CONTACT`` to add an e-mail address);
-- connect and read timeouts, and a bounded number of tries with exponential back-off on HTTP 429
-  (``Retry-After`` honoured) and 5xx, and on timeouts and dropped connections;
-- every download goes to a temporary file first; only a complete response that parses as MARC
-  XML (with ``defusedxml``: DOCTYPEs, entity declarations and external references are refused)
-  is handed to :func:`unga_brief.live.ingest.ingest`, which keeps it byte for byte under
-  ``data/raw/`` with its URL and retrieval time, re-curates and logs the changes.
+plain ``run``). The requests are made by :class:`unga_brief.undl.client.UndlClient`, politely
+(the UNDL terms forbid automated downloading without approval; the client's module gives the
+rules and the URLs). Only a complete response that parses as MARC XML is handed to
+:func:`unga_brief.live.ingest.ingest`, which keeps it byte for byte under ``data/raw/`` with its
+URL and retrieval time, re-curates and logs the changes.
 
 Any network failure raises :class:`NetworkError` (exit 3) with one line, e.g.
 ``network: could not reach digitallibrary.un.org after 4 tries (HTTP 503); data/ unchanged``,
 and leaves ``data/`` as it was. A response that is not valid MARC XML raises
-:class:`MalformedFile` (exit 2), also with nothing written.
-
-URLs (base ``https://digitallibrary.un.org``, or ``UNGA_BRIEF_UNDL_BASE``, or a parameter):
-
-- a record: ``{base}/record/{id}/export/xm`` (the MARC XML export of one record);
-- a symbol or a date: one search of the "Voting Data" collection returning MARC XML,
-  ``{base}/search?ln=en&cc=Voting+Data&c=Voting+Data&p=QUERY&of=xm&rg=100&jrec=1`` with
-  ``QUERY`` = ``documentsymbol:"A/RES/ES-11/7"`` or ``269:2026-01-01->9999-12-31`` (the UNDL
-  search help documents the ``documentsymbol`` logical field, which covers 791 $a, and
-  ``->`` ranges on MARC tags such as 269, the date of the vote); pages of ``rg`` records are
-  followed with ``jrec`` up to a bound.
-
-``unga-brief run --refresh`` reads ``refresh.yml`` (:func:`load_refresh_config`) and calls
-:func:`refresh` under the run lock before running.
+:class:`MalformedFile` (exit 2), also with nothing written. ``unga-brief run --refresh`` goes
+through :mod:`unga_brief.live.refresh`.
 """
 
 from __future__ import annotations
