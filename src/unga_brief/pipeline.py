@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,11 @@ log = logging.getLogger(__name__)
 NOTEBOOKS = ["00_data", "01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
 BRIEFING = "04_briefing"
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel (SIGINT) first;
+#: when that lands while the kernel is still inside a message handler, ipykernel logs
+#: "KeyboardInterrupt caught in kernel." at ERROR level (kernelbase.dispatch_shell), a spurious
+#: line in a successful run. Cell errors and dead kernels still reach us through nbclient.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 #: Failed runs whose executed notebooks are kept under build/failed/ (older ones are removed).
 KEEP_FAILED = 10
 
@@ -169,8 +173,12 @@ class _InjectedOnPurpose(logging.Filter):
 _INJECTED = _InjectedOnPurpose()
 
 
-def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -> Path:
-    """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure."""
+def execute_notebook(
+    paths: Paths, name: str, out_dir: Path, parameters: dict, km: object | None = None
+) -> Path:
+    """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure.
+    ``km``: the kernel manager of a running kernel to run it in (:mod:`unga_brief.kernels`);
+    without it papermill starts (and stops) a kernel of its own."""
     import papermill as pm
 
     logging.getLogger("papermill").addFilter(_INJECTED)  # once: addFilter ignores repeats
@@ -188,12 +196,8 @@ def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -
             progress_bar=False,
             cwd=str(paths.notebooks),
             log_output=False,
-            # CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel
-            # (SIGINT) first; when that lands while the kernel is still inside a message
-            # handler, ipykernel logs "KeyboardInterrupt caught in kernel." at ERROR level
-            # (kernelbase.dispatch_shell), a spurious line in a successful run. Cell errors
-            # and dead kernels still reach us through nbclient.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=list(KERNEL_ARGUMENTS),
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as e:
         raise RenderError(
@@ -281,32 +285,57 @@ def stop_children() -> None:
             c.kill()
 
 
+def kernel_workers(jobs: int) -> int:
+    """Kernels to start: ``jobs`` at most, one per usable CPU at most, one per notebook at most."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(jobs, cpus, len(NOTEBOOKS)))
+
+
+def start_kernels(paths: Paths, jobs: int):
+    """The run's kernels (:class:`unga_brief.kernels.KernelPool`; they start, in the
+    background, when the ``with`` block is entered)."""
+    from .kernels import KernelPool
+
+    return KernelPool(kernel_workers(jobs), cwd=paths.notebooks, extra_arguments=KERNEL_ARGUMENTS)
+
+
 def run_notebooks(
-    paths: Paths, executed: Path, parameters: dict, jobs: int, progress: Callable[[str], None]
+    paths: Paths,
+    executed: Path,
+    parameters: dict,
+    jobs: int,
+    progress: Callable[[str], None],
+    pool=None,
 ) -> None:
-    """All notebooks at once (they only read the validated data/), the longest (the briefing)
-    first; the first failure cancels those not yet started and is raised."""
+    """Every notebook (they only read the validated data/ and the shared frames), the longest
+    (the briefing) first, each in the first free kernel of ``pool`` (started here when None);
+    the first failure stops those not yet started and is raised."""
     order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
     t = time.perf_counter()
     cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order))))
-    futures = {}
+    own = pool is None
+    if own:
+        pool = start_kernels(paths, jobs).__enter__()
     try:
-        futures = {pool.submit(execute_notebook, paths, n, executed, parameters): n for n in order}
-        for f in as_completed(futures):
-            f.result()
-            progress(f"[2/4] notebooks: {futures[f]} done ({time.perf_counter() - t:.1f} s)")
+        pool.run(
+            order,
+            lambda name, km: execute_notebook(paths, name, executed, parameters, km=km),
+            done=lambda name: progress(
+                f"[2/4] notebooks: {name} done ({time.perf_counter() - t:.1f} s)"
+            ),
+        )
     except UngaBriefError:
-        for other in futures:
-            other.cancel()
         raise
     except BaseException:  # SIGTERM or Ctrl-C: stop the kernels, do not wait for them
-        for other in futures:
-            other.cancel()
         stop_children()
+        pool.close(timeout=3)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            pool.close()
         os.chdir(cwd)
 
 
@@ -392,86 +421,99 @@ def run(
             )
             return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
-        t = time.perf_counter()
-        from .catalog import load_catalog
-        from .members import load_groups, load_members
-        from .params import resolve
-        from .validate import validate_data
+        # The kernels start (and import the stack) while the data is validated and the
+        # shared frames are computed.
+        with start_kernels(paths, jobs) as kernels:
+            t = time.perf_counter()
+            from .catalog import load_catalog
+            from .members import load_groups, load_members
+            from .params import resolve
+            from .validate import validate_data
 
-        table = validate_data(paths)
-        P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
-        timings["validate"] = round(time.perf_counter() - t, 2)
-        progress(
-            f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
-            + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
-        )
-        if "pdf" in P.formats:
-            from .render import CHROMIUM_MISSING, find_chromium
+            table = validate_data(paths)
+            P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
+            timings["validate"] = round(time.perf_counter() - t, 2)
+            progress(
+                f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
+                + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
+            )
+            if "pdf" in P.formats:
+                from .render import CHROMIUM_MISSING, find_chromium
 
-            if find_chromium() is None:  # fail before any notebook runs; nothing is touched
-                raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
-        for target in list(dest.layout.values()) + [paths.build / "executed"]:
-            if target.exists() and not target.is_dir():
-                raise RenderError(f"cannot publish outputs: {target} exists and is not a folder")
-
-        try:
-            paths.build.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
-        except OSError as e:
-            raise RenderError(
-                f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
-            ) from None
-        report_dir, figures_dir = staging / "report", staging / "figures"
-        executed = staging / "executed"
-        try:
-            try:
-                for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
-                    d.mkdir(parents=True)
-                shared = _shared_frames(paths, P, per_file, progress, timings)
-                manifest = {
-                    "inputs_sha256": digest,
-                    "inputs": per_file,
-                    **_build(
-                        paths,
-                        P,
-                        raw,
-                        dest,
-                        staging,
-                        table,
-                        progress,
-                        jobs,
-                        timings,
-                        t_start,
-                        shared,
-                    ),
-                }
-                moves = _arrange(paths, dest, staging, manifest, params_path)
-            except (UngaBriefError, OSError) as e:
-                kept = keep_failed(paths, executed)
-                note = (
-                    f"; executed notebooks kept in {kept.relative_to(paths.root)}/" if kept else ""
-                )
-                if isinstance(e, OSError):
+                if find_chromium() is None:  # fail before any notebook runs; nothing is touched
+                    raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
+            for target in list(dest.layout.values()) + [paths.build / "executed"]:
+                if target.exists() and not target.is_dir():
                     raise RenderError(
-                        f"cannot write outputs: {e.filename or staging}: {e.strerror or e}{note}"
-                    ) from None
-                e.args = (f"{e}{note}",)
-                raise
-            stop_point("run-built")
+                        f"cannot publish outputs: {target} exists and is not a folder"
+                    )
+
             try:
-                publish(paths, moves)
+                paths.build.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
             except OSError as e:
                 raise RenderError(
-                    f"cannot publish outputs: {e.filename}: {e.strerror or e} "
-                    f"({dest.label} left as they were)"
+                    f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
                 ) from None
-            progress(
-                f"[4/4] published {dest.label} ({manifest['timings_s']['total']} s in all)"
-                + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
-            )
-            return manifest
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            report_dir, figures_dir = staging / "report", staging / "figures"
+            executed = staging / "executed"
+            try:
+                try:
+                    for d in (
+                        report_dir / "notebooks",
+                        report_dir / "tables",
+                        figures_dir,
+                        executed,
+                    ):
+                        d.mkdir(parents=True)
+                    shared = _shared_frames(paths, P, per_file, progress, timings)
+                    manifest = {
+                        "inputs_sha256": digest,
+                        "inputs": per_file,
+                        **_build(
+                            paths,
+                            P,
+                            raw,
+                            dest,
+                            staging,
+                            table,
+                            progress,
+                            jobs,
+                            timings,
+                            t_start,
+                            shared,
+                            kernels,
+                        ),
+                    }
+                    moves = _arrange(paths, dest, staging, manifest, params_path)
+                except (UngaBriefError, OSError) as e:
+                    kept = keep_failed(paths, executed)
+                    note = (
+                        f"; executed notebooks kept in {kept.relative_to(paths.root)}/"
+                        if kept
+                        else ""
+                    )
+                    if isinstance(e, OSError):
+                        raise RenderError(
+                            f"cannot write outputs: {e.filename or staging}: {e.strerror or e}{note}"
+                        ) from None
+                    e.args = (f"{e}{note}",)
+                    raise
+                stop_point("run-built")
+                try:
+                    publish(paths, moves)
+                except OSError as e:
+                    raise RenderError(
+                        f"cannot publish outputs: {e.filename}: {e.strerror or e} "
+                        f"({dest.label} left as they were)"
+                    ) from None
+                progress(
+                    f"[4/4] published {dest.label} ({manifest['timings_s']['total']} s in all)"
+                    + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
+                )
+                return manifest
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _arrange(
@@ -516,7 +558,9 @@ def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
     return folder
 
 
-def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared) -> dict:
+def _build(
+    paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared, kernels=None
+) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from .params import plain
     from .render import html_to_pdf, notebook_to_html, write_html
@@ -527,7 +571,7 @@ def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start
     injected = {**plain(raw), "output_dir": str(staging)}
     if shared is not None:
         injected["cache_dir"] = str(shared)
-    run_notebooks(paths, executed, injected, jobs, progress)
+    run_notebooks(paths, executed, injected, jobs, progress, pool=kernels)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     stop_point("run-notebooks")
 
