@@ -16,6 +16,7 @@ computed (:func:`load_frames_from`, :func:`load_entry` return None).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,6 +37,10 @@ SHARED = {
     "assembly_layer": "assembly_layer",
     "coincidence_all_votes": "coincidence_all_votes",
 }
+#: The briefing's findings (:mod:`unga_brief.briefing_findings`), computed once too: its two
+#: lists (``all_findings.pkl``, ``all_weighing.pkl``, what ``04_briefing`` reads) and each
+#: finding alone (``finding-<key>.pkl``, what an analysis notebook reads).
+FINDING_PREFIX = "finding-"
 FRAMES = "frames"
 PARAMS = "params.json"
 #: Cache folders kept under build/cache/ (the newest; older ones are removed).
@@ -58,17 +63,26 @@ def digest(per_file: dict[str, str], params) -> str:
 
 
 def compute_shared(ctx) -> dict:
-    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache)."""
+    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache):
+    the frames of :data:`SHARED`, then the briefing's findings (their file name -> value)."""
     from . import findings
     from .assembly import load_assembly
     from .baselines import coincidence_all_votes
+    from .briefing_findings import EXTRA, LISTS
 
     for firm in (False, True):
         findings.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
     findings.us_votes(ctx)
     layer = ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
     ctx.cached("coincidence_all_votes", lambda: coincidence_all_votes(layer))
-    return {key: ctx.cache[key] for key in SHARED}
+    out = {name: ctx.cache[key] for key, name in SHARED.items()}
+    for name in LISTS:
+        out[name] = ctx.briefing_findings(name)
+    for key in EXTRA:
+        ctx.finding(key)
+    for key in [k for k in ctx.cache if isinstance(k, tuple) and k[0] == "finding"]:
+        out[f"{FINDING_PREFIX}{key[1]}"] = ctx.cache[key]
+    return out
 
 
 def _dump(obj, path: Path) -> None:
@@ -103,8 +117,8 @@ def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         _dump(frames, tmp / f"{FRAMES}.pkl")
-        for key, name in SHARED.items():
-            _dump(shared[key], tmp / f"{name}.pkl")
+        for name, value in shared.items():
+            _dump(value, tmp / f"{name}.pkl")
         (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
         try:
             os.rename(tmp, folder)
@@ -150,7 +164,66 @@ def matches(folder: str | Path, params) -> bool:
         return False
 
 
+def entry_name(key) -> str | None:
+    """The file name (without ``.pkl``) of a context cache key that the run shares, or None."""
+    from .briefing_findings import LISTS
+
+    if isinstance(key, tuple) and len(key) == 2 and key[0] == "finding" and isinstance(key[1], str):
+        return f"{FINDING_PREFIX}{key[1]}"
+    if isinstance(key, str) and key in LISTS:
+        return key
+    return SHARED.get(key) if isinstance(key, str | tuple) else None
+
+
 def load_entry(folder: str | Path, key):
     """A shared entry pickled in ``folder``, or None (not shared, missing or unreadable)."""
-    name = SHARED.get(key) if isinstance(key, str | tuple) else None
+    name = entry_name(key)
     return None if name is None else _load(Path(folder) / f"{name}.pkl")
+
+
+#: Charts of shared findings, drawn once per run: ``charts/<finding key>/``.
+CHARTS = "charts"
+#: The name a shared chart is drawn under; each notebook's own name replaces it.
+CHART_PLACEHOLDER = "unga-brief-shared-chart"
+
+
+def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) -> str:
+    """:func:`unga_brief.charts.save` of a shared finding's chart, drawn once per run.
+
+    The first notebook of the run that shows the chart draws it (SVG in both layouts, CSV, the
+    HTML figure) under a placeholder name into ``folder`` (``<cache>/charts/<finding key>/``,
+    written under a temporary name and renamed when complete); every later one copies the
+    files under its own name and puts its name in the HTML. The files and the HTML are those
+    :func:`~unga_brief.charts.save` writes and returns for ``name`` (the name appears in the
+    HTML only, never in the SVG or CSV). Two notebooks drawing it at the same moment both
+    draw it (the same bytes); a folder that cannot be read is drawn again, never fatal."""
+    import html as html_lib
+
+    from . import charts
+
+    folder = Path(folder)
+    placeholder = CHART_PLACEHOLDER
+    if not (folder / "figure.html").is_file():
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        except OSError:
+            return charts.save(chart, name, figures_dir)
+        try:
+            figure = charts.save(chart, placeholder, tmp)
+            (tmp / "figure.html").write_text(figure, encoding="utf-8")
+            with contextlib.suppress(OSError):  # another notebook was quicker: keep its own
+                os.rename(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        figure = (folder / "figure.html").read_text(encoding="utf-8")
+        svg = (folder / f"{placeholder}.svg").read_bytes()
+        csv = (folder / f"{placeholder}.csv").read_bytes()
+    except OSError:
+        return charts.save(chart, name, figures_dir)
+    out = Path(figures_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.svg").write_bytes(svg)
+    (out / f"{name}.csv").write_bytes(csv)
+    return figure.replace(placeholder, html_lib.escape(name))
