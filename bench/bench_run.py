@@ -160,6 +160,48 @@ def scratch_copy(dest: Path) -> Path:
     return copy_project(ROOT, dest, extra=("src",))
 
 
+def before_copy(ref: str, scratch: Path, env: dict) -> tuple[Path, dict]:
+    """A scratch copy of the project as it was at git ``ref`` (its package, notebooks and
+    data), and the environment that runs it (its own ``src/`` first on PYTHONPATH)."""
+    tree = scratch / "before-tree"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    root = copy_project(tree, scratch / "before", extra=("src",))
+    shutil.rmtree(tree)
+    old_env = {
+        **env,
+        "UNGA_BRIEF_ROOT": str(root),
+        "PYTHONPATH": os.pathsep.join(
+            [str(root / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+    return root, old_env
+
+
+def same_report(old: Path, new: Path) -> str:
+    """Whether two runs published the same report: every file of report/ and figures/ byte
+    for byte (the PDF, which carries its creation time, and the manifest excepted)."""
+
+    def files(root: Path) -> dict[str, bytes]:
+        out = {}
+        for sub in ("report", "figures"):
+            for p in sorted((root / sub).rglob("*")):
+                if p.is_file() and p.suffix != ".pdf" and p.name != "manifest.json":
+                    out[str(p.relative_to(root))] = p.read_bytes()
+        return out
+
+    a, b = files(old), files(new)
+    differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return (
+        f"yes, {len(a)} files identical"
+        if not differ
+        else f"NO: {len(differ)} differ ({', '.join(differ[:5])})"
+    )
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -299,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", action="store_true", help="keep the scratch copy (path printed)")
     ap.add_argument("--doc", type=Path, help="also write the results as Markdown to this file")
+    ap.add_argument(
+        "--before",
+        metavar="REF",
+        help="also measure (a) and (b) with the project (package and notebooks) of this git "
+        "ref, in the same run, alternating with this tree's: before/after side by side",
+    )
     args = ap.parse_args(argv)
 
     info = machine()
@@ -324,6 +372,21 @@ def main(argv: list[str] | None = None) -> int:
         }
         cli = [str(BIN / "unga-brief")]
         print(f"scratch copy: {root}\nmachine: {info['cpus']}, {info['ram']} RAM", flush=True)
+        before: list[Step] = []
+        if args.before:
+            old_root, old_env = before_copy(args.before, scratch, env)
+            logs.update({k: scratch / f"bench-{k}.log" for k in ("a0", "b0")})
+            label = f"before ({args.before})"
+            before.append(
+                measure(
+                    Step("a0", f"{label}: `unga-brief run --force`, cold"),
+                    [[*cli, "run", "--force"]],
+                    old_env,
+                    old_root,
+                    logs["a0"],
+                )
+            )
+            print(f"(a0) {before[-1].wall:.2f} s", flush=True)
 
         a = measure(
             Step("a", "`unga-brief run --force`, cold"),
@@ -340,6 +403,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(b) {b.wall:.2f} s", flush=True)
         if "nothing changed" not in logs["b"].read_text(errors="replace"):
             print("WARNING: (b) re-executed the notebooks: an input changed after (a)", flush=True)
+        if args.before:
+            before.append(
+                measure(
+                    Step("b0", f"{label}: `unga-brief run`, nothing changed"),
+                    [[*cli, "run"]],
+                    old_env,
+                    old_root,
+                    logs["b0"],
+                )
+            )
+            print(f"(b0) {before[-1].wall:.2f} s", flush=True)
+            same = same_report(old_root, root)
+            print(f"report text before = after: {same}", flush=True)
+            info["report before = after (briefing.html, tables, figures)"] = same
 
         naive = root / "build" / "naive"
         notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -387,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
             print("WARNING: (d) published nothing: the ingest changed no input", flush=True)
         info["load average at end (1/5/15 min)"] = load()
 
-        steps = [a, b, c, d]
+        steps = [*before[:1], a, *before[1:], b, c, d]
         checks = verdicts(a, b, c, d)
         shares = ratios(steps, c)
         print("\n".join(table(steps)))

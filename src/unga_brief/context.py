@@ -94,6 +94,13 @@ class Context:
             self.cache[key] = compute() if shared is None else shared
         return self.cache[key]
 
+    def validated(self) -> pd.DataFrame:
+        """:func:`unga_brief.validate.validate_data` of the project's data (raises DataError):
+        inside `unga-brief run`, the table of the run's own validation of the same files."""
+        from .validate import validate_data
+
+        return self.cached("validated", lambda: validate_data(self.paths))
+
     def finding(self, key: str):
         """The finding ``key`` of the briefing (:mod:`unga_brief.briefing_findings`), computed
         once per context; inside `unga-brief run` read from the run's cache, where it was

@@ -196,6 +196,10 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(paths.notebooks),
             log_output=False,
+            # Written once, when it ends (with its traceback if a cell fails), not after every
+            # cell: papermill's per-cell saves re-serialise and re-validate the whole notebook
+            # (the briefing's charts included) about sixty times per run.
+            request_save_on_cell_execute=False,
             extra_arguments=list(KERNEL_ARGUMENTS),
             **({"km": km} if km is not None else {}),
         )
@@ -309,11 +313,18 @@ def run_notebooks(
     jobs: int,
     progress: Callable[[str], None],
     pool=None,
+    finished: Callable[[str], None] = lambda _name: None,
 ) -> None:
-    """Every notebook (they only read the validated data/ and the shared frames), the longest
-    (the briefing) first, each in the first free kernel of ``pool`` (started here when None);
-    the first failure stops those not yet started and is raised."""
-    order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
+    """Every notebook (they only read the validated data/ and the shared frames), each in the
+    first free kernel of ``pool`` (started here when None); ``finished(name)`` is called (in
+    this thread) as each one ends, while the others run; the first failure stops those not yet
+    started and is raised.
+
+    The briefing, the longest, goes first; the analysis notebooks follow in the reverse order
+    of the briefing's charts (03 draws the last ones, 01 the first), so that two kernels draw
+    the charts they share with it at the two ends, each once (:func:`run_cache.save_chart`)."""
+    order = [BRIEFING, "03_us_posture", "02_abstention", "01_vote_tables", "00_data"]
+    order += [n for n in NOTEBOOKS if n not in order]
     t = time.perf_counter()
     cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
     own = pool is None
@@ -323,8 +334,9 @@ def run_notebooks(
         pool.run(
             order,
             lambda name, km: execute_notebook(paths, name, executed, parameters, km=km),
-            done=lambda name: progress(
-                f"[2/4] notebooks: {name} done ({time.perf_counter() - t:.1f} s)"
+            done=lambda name: (
+                progress(f"[2/4] notebooks: {name} done ({time.perf_counter() - t:.1f} s)"),
+                finished(name),
             ),
         )
     except UngaBriefError:
@@ -466,7 +478,7 @@ def run(
                         executed,
                     ):
                         d.mkdir(parents=True)
-                    shared = _shared_frames(paths, P, per_file, progress, timings)
+                    shared = _shared_frames(paths, P, per_file, progress, timings, table)
                     manifest = {
                         "inputs_sha256": digest,
                         "inputs": per_file,
@@ -542,14 +554,14 @@ def _arrange(
     return moves
 
 
-def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
+def _shared_frames(paths, P, per_file, progress, timings, table) -> Path | None:
     """The frames several notebooks use, computed once for the run (:mod:`unga_brief.run_cache`);
     None when they cannot be cached: then each notebook computes its own, with the same result."""
     from . import run_cache
 
     t = time.perf_counter()
     try:
-        folder = run_cache.prepare(paths, P, per_file)
+        folder = run_cache.prepare(paths, P, per_file, validated=table)
     except Exception as e:  # never fatal: the notebooks compute the frames themselves
         progress(f"[1/4] shared frames not cached ({type(e).__name__}: {_first_line(e)})")
         return None
@@ -571,22 +583,32 @@ def _build(
     injected = {**plain(raw), "output_dir": str(staging)}
     if shared is not None:
         injected["cache_dir"] = str(shared)
-    run_notebooks(paths, executed, injected, jobs, progress, pool=kernels)
+    title = P.report_title
+    html_s = 0.0
+
+    def to_html(name: str) -> None:
+        """An analysis notebook's HTML, rendered as soon as it is executed (the briefing
+        waits for the end: a failed run stops before its HTML)."""
+        nonlocal html_s
+        if name == BRIEFING:
+            return
+        t_html = time.perf_counter()
+        write_html(
+            notebook_to_html(executed / f"{name}.ipynb", title=f"{title}: notebook {name}"),
+            report_dir / "notebooks" / f"{name}.html",
+        )
+        html_s += time.perf_counter() - t_html
+
+    run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     stop_point("run-notebooks")
 
     t = time.perf_counter()
-    title = P.report_title
     write_html(
         notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title),
         report_dir / "briefing.html",
     )
-    for n in NOTEBOOKS[:-1]:
-        write_html(
-            notebook_to_html(executed / f"{n}.ipynb", title=f"{title}: notebook {n}"),
-            report_dir / "notebooks" / f"{n}.html",
-        )
-    timings["html"] = round(time.perf_counter() - t, 2)
+    timings["html"] = round(time.perf_counter() - t + html_s, 2)
     progress(f"[3/4] HTML rendered ({timings['html']} s)")
     if "pdf" in P.formats:
         t = time.perf_counter()

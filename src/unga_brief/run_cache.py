@@ -42,6 +42,8 @@ SHARED = {
 #: finding alone (``finding-<key>.pkl``, what an analysis notebook reads).
 FINDING_PREFIX = "finding-"
 FRAMES = "frames"
+#: The validation table of the run's data (``Context.validated``).
+VALIDATED = "validated"
 PARAMS = "params.json"
 #: Cache folders kept under build/cache/ (the newest; older ones are removed).
 KEEP = 3
@@ -90,8 +92,10 @@ def _dump(obj, path: Path) -> None:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
-    """The cache folder of these inputs, computed and written when absent (atomically)."""
+def prepare(paths: Paths, params, per_file: dict[str, str], validated=None) -> Path:
+    """The cache folder of these inputs, computed and written when absent (atomically).
+    ``validated``: the table :func:`unga_brief.validate.validate_data` returned for these data
+    files in this run (shared as ``validated.pkl``: ``00_data`` shows it)."""
     from .context import Context
     from .frames import load_frames
 
@@ -119,6 +123,8 @@ def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
         _dump(frames, tmp / f"{FRAMES}.pkl")
         for name, value in shared.items():
             _dump(value, tmp / f"{name}.pkl")
+        if validated is not None:
+            _dump(validated, tmp / f"{VALIDATED}.pkl")
         (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
         try:
             os.rename(tmp, folder)
@@ -170,7 +176,7 @@ def entry_name(key) -> str | None:
 
     if isinstance(key, tuple) and len(key) == 2 and key[0] == "finding" and isinstance(key[1], str):
         return f"{FINDING_PREFIX}{key[1]}"
-    if isinstance(key, str) and key in LISTS:
+    if isinstance(key, str) and (key in LISTS or key == VALIDATED):
         return key
     return SHARED.get(key) if isinstance(key, str | tuple) else None
 
