@@ -34,7 +34,7 @@ WARM_UP = (
     "import unga_brief.briefing, unga_brief.context, unga_brief.findings, unga_brief.weighing, "
     "unga_brief.tables, unga_brief.posture, unga_brief.validate"
 )
-#: Run between two notebooks in the same kernel.
+#: Run before a notebook in a kernel that already ran one.
 RESET = "\n".join(
     [
         "get_ipython().run_line_magic('reset', '-f')",
@@ -87,6 +87,7 @@ class _Worker(threading.Thread):
             )
         else:
             startup_error = None
+        used = False  # a notebook ran in this kernel: reset its namespace before the next
         try:
             while True:
                 job = self.pool._jobs.get()
@@ -99,16 +100,15 @@ class _Worker(threading.Thread):
                     self.pool._results.put((job, None, startup_error))
                     continue
                 try:
+                    if used:
+                        self._step(RESET, "reset")
+                    used = True
                     out = self.pool._execute(job, self.km)
                 except BaseException as e:
                     self.pool._results.put((job, None, e))
                     continue
                 finally:
                     self._close_clients()
-                try:
-                    self._step(RESET, "reset")
-                except BaseException as e:  # the next notebook would not start clean
-                    startup_error = e
                 self.pool._results.put((job, out, None))
         finally:
             if self.km is not None:
