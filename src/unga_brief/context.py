@@ -120,10 +120,11 @@ class Context:
         found = self.cached(name, lambda: compute_list(self, name))
         for f in found:
             self.cache.setdefault(("finding", f.key), f)
-            self._shared_chart(self.cache[("finding", f.key)])
+            self._shared_chart(f)
         return found
 
     def _shared_chart(self, finding) -> None:
+        """Note a shared finding's chart: :meth:`show` draws it once for the whole run."""
         chart = getattr(finding, "chart", None)
         if chart is not None and self.cache_dir is not None:
             self.chart_keys[id(chart)] = finding.key

@@ -1,13 +1,17 @@
-"""One analysis pass per run: the frames several notebooks share, computed once.
+"""One analysis pass per run: what several notebooks share, computed once.
 
 ``unga-brief run`` calls :func:`prepare` before starting the notebooks: it loads the frames
 (:func:`unga_brief.frames.load_frames`), computes the shared ones (both ballots frames, both
-profiles, the US record, the whole-Assembly layer and its coincidence with the US) and pickles
-them into ``build/cache/<digest>/``, the digest covering the data files, the package and the
+profiles, the US record, the whole-Assembly layer and its coincidence with the US) and every
+finding of the briefing (:mod:`unga_brief.briefing_findings`), and pickles them, with the run's
+validation table, into ``build/cache/<digest>/``, the digest covering the data files, the package and the
 resolved parameters. The folder is written under a temporary name and renamed when complete, so
 a folder that exists is whole. The notebooks get its path as the injected parameter
 ``cache_dir``; :func:`unga_brief.context.open_context` then reads the frames from it, and
-``Context.cached`` reads a shared entry from it before computing it.
+``Context.cached`` reads a shared entry from it before computing it (``Context.finding``,
+``Context.briefing_findings`` and ``Context.validated`` go through it). The chart of a shared
+finding is drawn by the first notebook that shows it, into ``charts/<key>/`` of the same folder,
+and copied by the others (:func:`save_chart`).
 
 A notebook run by hand (no ``cache_dir``) computes everything itself, with the same result; a
 cache that is missing, unreadable or built for other parameters is ignored and the frames are
