@@ -590,7 +590,7 @@ def _build(
 ) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from .params import plain
-    from .render import html_to_pdf, notebook_to_html, write_html
+    from .render import html_exporter, html_to_pdf, notebook_to_html, write_html
     from .safe_output import write_csv
 
     report_dir, executed = staging / "report", staging / "executed"
@@ -600,6 +600,7 @@ def _build(
         injected["cache_dir"] = str(shared)
     title = P.report_title
     html_s = 0.0
+    exporter = html_exporter()  # one for the five notebooks: the templates are loaded once
 
     def to_html(name: str) -> None:
         """An analysis notebook's HTML, rendered as soon as it is executed (the briefing
@@ -609,7 +610,9 @@ def _build(
             return
         t_html = time.perf_counter()
         write_html(
-            notebook_to_html(executed / f"{name}.ipynb", title=f"{title}: notebook {name}"),
+            notebook_to_html(
+                executed / f"{name}.ipynb", title=f"{title}: notebook {name}", exporter=exporter
+            ),
             report_dir / "notebooks" / f"{name}.html",
         )
         html_s += time.perf_counter() - t_html
@@ -620,7 +623,7 @@ def _build(
 
     t = time.perf_counter()
     write_html(
-        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title),
+        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title, exporter=exporter),
         report_dir / "briefing.html",
     )
     timings["html"] = round(time.perf_counter() - t + html_s, 2)
