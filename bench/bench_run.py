@@ -470,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         if "[4/4] published" not in logs["d"].read_text(errors="replace"):
             print("WARNING: (d) published nothing: the ingest changed no input", flush=True)
         info["load average at end (1/5/15 min)"] = load()
+        for k in [k for k in info if k.startswith("report before")]:
+            info[k] = info.pop(k)  # listed after the loads
 
         steps = [*before[:1], a, *before[1:], b, c, d]
         checks = verdicts(a, b, c, d)
