@@ -186,10 +186,15 @@ class KernelPool:
         self._closed = False
         self._workers = [_Worker(self, i) for i in range(max(1, workers))]
 
-    def __enter__(self) -> KernelPool:
+    def start(self) -> KernelPool:
+        """Start the kernels (each in its worker thread, in the background); returns the pool.
+        :meth:`close` shuts them down."""
         for w in self._workers:
             w.start()
         return self
+
+    def __enter__(self) -> KernelPool:
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.close()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RenderError, UngaBriefError, one_line
+from .errors import RenderError, Terminated, UngaBriefError, one_line
 from .lock import project_lock
 from .paths import Paths
 from .transaction import RUN_STAGING_PREFIX, publish, recover, staged_data, stop_point
@@ -314,7 +314,7 @@ def kernel_workers(jobs: int) -> int:
 
 def start_kernels(paths: Paths, jobs: int):
     """The run's kernels (:class:`unga_brief.kernels.KernelPool`; they start, in the
-    background, when the ``with`` block is entered)."""
+    background, on ``.start()`` or when a ``with`` block is entered)."""
     from .kernels import KernelPool
 
     return KernelPool(kernel_workers(jobs), cwd=paths.notebooks, extra_arguments=KERNEL_ARGUMENTS)
@@ -343,7 +343,7 @@ def run_notebooks(
     cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
     own = pool is None
     if own:
-        pool = start_kernels(paths, jobs).__enter__()
+        pool = start_kernels(paths, jobs).start()
     try:
         pool.run(
             order,
@@ -448,99 +448,94 @@ def run(
             return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
         skip_unused_iri_grammar()
-        # The kernels start (and import the stack) while the data is validated and the
-        # shared frames are computed.
-        with start_kernels(paths, jobs) as kernels:
-            t = time.perf_counter()
-            from .catalog import load_catalog
-            from .members import load_groups, load_members
-            from .params import resolve
-            from .validate import validate_data
+        t = time.perf_counter()
+        from .catalog import load_catalog
+        from .members import load_groups, load_members
+        from .params import resolve
+        from .validate import validate_data
 
-            table = validate_data(paths)
-            P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
-            timings["validate"] = round(time.perf_counter() - t, 2)
-            progress(
-                f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
-                + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
-            )
-            if "pdf" in P.formats:
-                from .render import CHROMIUM_MISSING, find_chromium
+        table = validate_data(paths)
+        P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
+        timings["validate"] = round(time.perf_counter() - t, 2)
+        progress(
+            f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
+            + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
+        )
+        if "pdf" in P.formats:
+            from .render import CHROMIUM_MISSING, find_chromium
 
-                if find_chromium() is None:  # fail before any notebook runs; nothing is touched
-                    raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
-            for target in list(dest.layout.values()) + [paths.build / "executed"]:
-                if target.exists() and not target.is_dir():
-                    raise RenderError(
-                        f"cannot publish outputs: {target} exists and is not a folder"
-                    )
+            if find_chromium() is None:  # fail before any notebook runs; nothing is touched
+                raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
+        for target in list(dest.layout.values()) + [paths.build / "executed"]:
+            if target.exists() and not target.is_dir():
+                raise RenderError(f"cannot publish outputs: {target} exists and is not a folder")
 
+        try:
+            paths.build.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
+        except OSError as e:
+            raise RenderError(
+                f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
+            ) from None
+        report_dir, figures_dir = staging / "report", staging / "figures"
+        executed = staging / "executed"
+        # The kernels start (and import the stack) while the shared frames are computed.
+        kernels = start_kernels(paths, jobs).start()
+        try:
             try:
-                paths.build.mkdir(parents=True, exist_ok=True)
-                staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
+                for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
+                    d.mkdir(parents=True)
+                shared = _shared_frames(paths, P, per_file, progress, timings, table)
+                manifest = {
+                    "inputs_sha256": digest,
+                    "inputs": per_file,
+                    **_build(
+                        paths,
+                        P,
+                        raw,
+                        dest,
+                        staging,
+                        table,
+                        progress,
+                        jobs,
+                        timings,
+                        t_start,
+                        shared,
+                        kernels,
+                    ),
+                }
+                moves = _arrange(paths, dest, staging, manifest, params_path)
+            except (UngaBriefError, OSError) as e:
+                kept = keep_failed(paths, executed)
+                note = (
+                    f"; executed notebooks kept in {kept.relative_to(paths.root)}/" if kept else ""
+                )
+                if isinstance(e, OSError):
+                    raise RenderError(
+                        f"cannot write outputs: {e.filename or staging}: {e.strerror or e}{note}"
+                    ) from None
+                e.args = (f"{e}{note}",)
+                raise
+            stop_point("run-built")
+            try:
+                publish(paths, moves)
             except OSError as e:
                 raise RenderError(
-                    f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
+                    f"cannot publish outputs: {e.filename}: {e.strerror or e} "
+                    f"({dest.label} left as they were)"
                 ) from None
-            report_dir, figures_dir = staging / "report", staging / "figures"
-            executed = staging / "executed"
-            try:
-                try:
-                    for d in (
-                        report_dir / "notebooks",
-                        report_dir / "tables",
-                        figures_dir,
-                        executed,
-                    ):
-                        d.mkdir(parents=True)
-                    shared = _shared_frames(paths, P, per_file, progress, timings, table)
-                    manifest = {
-                        "inputs_sha256": digest,
-                        "inputs": per_file,
-                        **_build(
-                            paths,
-                            P,
-                            raw,
-                            dest,
-                            staging,
-                            table,
-                            progress,
-                            jobs,
-                            timings,
-                            t_start,
-                            shared,
-                            kernels,
-                        ),
-                    }
-                    moves = _arrange(paths, dest, staging, manifest, params_path)
-                except (UngaBriefError, OSError) as e:
-                    kept = keep_failed(paths, executed)
-                    note = (
-                        f"; executed notebooks kept in {kept.relative_to(paths.root)}/"
-                        if kept
-                        else ""
-                    )
-                    if isinstance(e, OSError):
-                        raise RenderError(
-                            f"cannot write outputs: {e.filename or staging}: {e.strerror or e}{note}"
-                        ) from None
-                    e.args = (f"{e}{note}",)
-                    raise
-                stop_point("run-built")
-                try:
-                    publish(paths, moves)
-                except OSError as e:
-                    raise RenderError(
-                        f"cannot publish outputs: {e.filename}: {e.strerror or e} "
-                        f"({dest.label} left as they were)"
-                    ) from None
-                progress(
-                    f"[4/4] published {dest.label} ({manifest['timings_s']['total']} s in all)"
-                    + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
-                )
-                return manifest
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+            progress(
+                f"[4/4] published {dest.label} ({manifest['timings_s']['total']} s in all)"
+                + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
+            )
+            return manifest
+        except (KeyboardInterrupt, Terminated):  # stop the kernels, do not wait for them
+            stop_children()
+            kernels.close(timeout=3)
+            raise
+        finally:
+            kernels.close()
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _arrange(
