@@ -237,6 +237,25 @@ def test_notebook_to_html_accepts_a_path_and_leaves_the_node_alone(tmp_path: Pat
     assert HEADING in from_path and "window_start_param" not in from_path
 
 
+def test_one_exporter_renders_several_notebooks_as_fresh_ones_do() -> None:
+    """The run renders its five notebooks with one exporter: each page is the one a fresh
+    exporter gives (nothing carried from one notebook to the next)."""
+    briefing = briefing_notebook()  # built once: new cells get random ids
+    other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Another page")])
+    fresh = [
+        render.notebook_to_html(other, title="Other"),
+        render.notebook_to_html(briefing, title=TITLE),
+    ]
+    exporter = render.html_exporter()
+    shared = [
+        render.notebook_to_html(other, title="Other", exporter=exporter),
+        render.notebook_to_html(briefing, title=TITLE, exporter=exporter),
+        render.notebook_to_html(other, title="Other", exporter=exporter),
+    ]
+    assert shared == [*fresh, fresh[0]]
+    assert HEADING in shared[1] and HEADING not in shared[2]
+
+
 def test_title_is_html_escaped() -> None:
     out = render.notebook_to_html(briefing_notebook(), title="Votes <2024> & more")
     assert "<title>Votes &lt;2024&gt; &amp; more</title>" in out

@@ -96,3 +96,118 @@ def test_the_digest_follows_the_data_and_the_parameters(project, standalone):
     other = dataclasses.replace(standalone.params, focus_countries=["USA"])
     assert other.focus_countries != standalone.params.focus_countries
     assert run_cache.digest(per_file, other) != base
+
+
+def _same_finding(a, b) -> None:
+    assert (a.key, a.sentence, a.firm, a.headline, a.holds, a.texts, a.left_out) == (
+        b.key,
+        b.sentence,
+        b.firm,
+        b.headline,
+        b.holds,
+        b.texts,
+        b.left_out,
+    )
+    assert_frame_equal(a.data, b.data)
+    assert (a.chart is None) == (b.chart is None)
+    if a.chart is not None:
+        assert (a.chart.title, a.chart.subtitle, a.chart.alt) == (
+            b.chart.title,
+            b.chart.subtitle,
+            b.chart.alt,
+        )
+        assert_frame_equal(a.chart.data, b.chart.data)
+
+
+@pytest.mark.slow
+def test_every_finding_alone_equals_its_entry_in_the_briefing_and_in_the_shared_cache(
+    project, standalone, tmp_path
+):
+    """A notebook run by hand computes one finding with ``ctx.finding(key)``; `unga-brief run`
+    reads it from the cache, computed in the briefing's lists: the same finding either way."""
+    from unga_brief.report.briefing_findings import EXTRA, LISTS, makers
+
+    lists = {name: standalone.briefing_findings(name) for name in LISTS}
+    in_lists = [f.key for found in lists.values() for f in found]
+    assert sorted(makers()) == sorted([*in_lists, *EXTRA])  # no finding without its maker
+    folder = _prepare(project, standalone.params)
+    shared = open_context(
+        {"output_dir": str(tmp_path / "shared"), "cache_dir": str(folder)}, paths=project
+    )
+    for name, found in lists.items():
+        assert [f.key for f in shared.briefing_findings(name)] == [f.key for f in found]
+    by_key = {f.key: f for found in lists.values() for f in found}
+    for key in makers():
+        alone = open_context({"output_dir": str(tmp_path / key)}, paths=project).finding(key)
+        assert alone.key == key
+        if key in by_key:
+            _same_finding(alone, by_key[key])
+        cached = run_cache.load_entry(folder, ("finding", key))
+        assert cached is not None, f"finding {key} not in the cache"
+        _same_finding(cached, alone)
+        _same_finding(shared.finding(key), alone)
+    with pytest.raises(KeyError, match="no finding named"):
+        standalone.finding("nonesuch")
+
+
+def test_the_notebook_reads_a_shared_finding_from_the_cache(project, standalone, tmp_path):
+    folder = _prepare(project, standalone.params)
+    ns = {"output_dir": str(tmp_path / "nb"), "cache_dir": str(folder)}
+    marker = dataclasses.replace(run_cache.load_entry(folder, ("finding", "hedgers")), sentence="M")
+    with (folder / "finding-hedgers.pkl").open("wb") as f:
+        pickle.dump(marker, f)
+    assert open_context(ns, paths=project).finding("hedgers").sentence == "M"
+    (folder / "finding-hedgers.pkl").write_bytes(b"broken")  # unreadable: computed instead
+    assert open_context(ns, paths=project).finding("hedgers").sentence == (
+        standalone.finding("hedgers").sentence
+    )
+
+
+def test_a_shared_chart_is_drawn_once_and_written_as_charts_save_writes_it(
+    project, standalone, tmp_path
+):
+    from unga_brief.report import chart_style
+
+    # A figure is drawn once (constrained layout moves things when drawn again): each drawing
+    # gets its own copy, as each notebook of a run unpickles its own.
+    blob = pickle.dumps(standalone.finding("ukraine_trend").chart)
+
+    def chart():
+        return pickle.loads(blob)
+
+    direct = chart_style.save(chart(), "01_ukraine_trend", tmp_path / "direct")
+    folder = tmp_path / "cache" / "charts" / "ukraine_trend"
+    first = run_cache.save_chart(chart(), "01_ukraine_trend", tmp_path / "first", folder)
+    assert first == direct
+    for ext in ("svg", "csv"):
+        assert (tmp_path / "first" / f"01_ukraine_trend.{ext}").read_bytes() == (
+            tmp_path / "direct" / f"01_ukraine_trend.{ext}"
+        ).read_bytes()
+
+    class NotDrawn:  # a second notebook must not draw it again
+        def __getattr__(self, name):
+            raise AssertionError(f"chart drawn again ({name})")
+
+    other = run_cache.save_chart(NotDrawn(), "ukraine_trend", tmp_path / "second", folder)
+    assert other == chart_style.save(chart(), "ukraine_trend", tmp_path / "direct")
+    assert (tmp_path / "second" / "ukraine_trend.svg").read_bytes() == (
+        tmp_path / "direct" / "ukraine_trend.svg"
+    ).read_bytes()
+    # A folder missing a file is not trusted: the chart is drawn.
+    (folder / f"{run_cache.CHART_PLACEHOLDER}.svg").unlink()
+    again = run_cache.save_chart(chart(), "ukraine_trend", tmp_path / "third", folder)
+    assert again == other
+
+
+def test_the_context_draws_a_shared_finding_chart_through_the_cache(project, tmp_path):
+    folder = _prepare(project, open_context({"output_dir": ""}, paths=project).params)
+    ns = {"output_dir": str(tmp_path / "nb"), "cache_dir": str(folder)}
+    ctx = open_context(ns, paths=project)
+    ctx.show(ctx.finding("gaza_trend").chart, "01_gaza_trend")
+    assert (folder / run_cache.CHARTS / "gaza_trend" / "figure.html").is_file()
+    alone = open_context({"output_dir": str(tmp_path / "alone")}, paths=project)
+    alone.show(alone.finding("gaza_trend").chart, "01_gaza_trend")
+    assert not alone.chart_keys  # no run cache: drawn directly
+    assert (ctx.figures_dir / "01_gaza_trend.svg").read_bytes() == (
+        alone.figures_dir / "01_gaza_trend.svg"
+    ).read_bytes()

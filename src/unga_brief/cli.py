@@ -303,7 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--params", help="parameters file (default: params.yaml)")
     s.add_argument("--force", action="store_true", help="run even if no input changed")
     s.add_argument(
-        "--jobs", type=int, default=4, help="notebooks run in parallel after 00_data (default 4)"
+        "--jobs",
+        type=int,
+        default=4,
+        help="kernels running the notebooks in parallel, at most one per CPU (default 4)",
     )
     s.add_argument(
         "--refresh",

@@ -22,11 +22,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unga_brief.core.errors import RenderError, UngaBriefError
+from unga_brief.core.errors import RenderError, Terminated, UngaBriefError
 from unga_brief.core.lock import project_lock
 from unga_brief.core.paths import Paths
 from unga_brief.core.transaction import (
@@ -50,6 +49,11 @@ log = logging.getLogger(__name__)
 NOTEBOOKS = ["00_data", "01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
 BRIEFING = "04_briefing"
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel (SIGINT) first;
+#: when that lands while the kernel is still inside a message handler, ipykernel logs
+#: "KeyboardInterrupt caught in kernel." at ERROR level (kernelbase.dispatch_shell), a spurious
+#: line in a successful run. Cell errors and dead kernels still reach us through nbclient.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
 #: Failed runs whose executed notebooks are kept under build/failed/ (older ones are removed).
 KEEP_FAILED = 10
 
@@ -180,8 +184,12 @@ class _InjectedOnPurpose(logging.Filter):
 _INJECTED = _InjectedOnPurpose()
 
 
-def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -> Path:
-    """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure."""
+def execute_notebook(
+    paths: Paths, name: str, out_dir: Path, parameters: dict, km: object | None = None
+) -> Path:
+    """Run one notebook with papermill into ``out_dir``; raise RenderError naming it on failure.
+    ``km``: the kernel manager of a running kernel to run it in (:mod:`unga_brief.kernels`);
+    without it papermill starts (and stops) a kernel of its own."""
     import papermill as pm
 
     logging.getLogger("papermill").addFilter(_INJECTED)  # once: addFilter ignores repeats
@@ -199,12 +207,12 @@ def execute_notebook(paths: Paths, name: str, out_dir: Path, parameters: dict) -
             progress_bar=False,
             cwd=str(paths.notebooks),
             log_output=False,
-            # CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel
-            # (SIGINT) first; when that lands while the kernel is still inside a message
-            # handler, ipykernel logs "KeyboardInterrupt caught in kernel." at ERROR level
-            # (kernelbase.dispatch_shell), a spurious line in a successful run. Cell errors
-            # and dead kernels still reach us through nbclient.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            # Written once, when it ends (with its traceback if a cell fails), not after every
+            # cell: papermill's per-cell saves re-serialise and re-validate the whole notebook
+            # (the briefing's charts included) about sixty times per run.
+            request_save_on_cell_execute=False,
+            extra_arguments=list(KERNEL_ARGUMENTS),
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as e:
         raise RenderError(
@@ -292,32 +300,79 @@ def stop_children() -> None:
             c.kill()
 
 
+def skip_unused_iri_grammar() -> None:
+    """Spare this process an import that costs about 1.2 s of CPU and serves nothing here.
+
+    nbformat (for papermill and nbconvert) imports jsonschema, which imports the optional
+    ``rfc3987_syntax`` when it is installed (JupyterLab's jupyter-events pulls it in): that
+    module compiles a Lark grammar at import, for jsonschema's ``iri`` format check, which no
+    notebook schema uses (nbformat's schemas have no ``format`` keyword). Marking it absent in
+    ``sys.modules`` makes that import raise ImportError, which jsonschema expects and handles.
+    Only this process, only before jsonschema is imported; kernels and the other commands
+    are not affected."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def kernel_workers(jobs: int) -> int:
+    """Kernels to start: ``jobs`` at most, one per usable CPU at most, one per notebook at most."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(jobs, cpus, len(NOTEBOOKS)))
+
+
+def start_kernels(paths: Paths, jobs: int):
+    """The run's kernels (:class:`unga_brief.kernels.KernelPool`; they start, in the
+    background, on ``.start()`` or when a ``with`` block is entered)."""
+    from unga_brief.kernels import KernelPool
+
+    return KernelPool(kernel_workers(jobs), cwd=paths.notebooks, extra_arguments=KERNEL_ARGUMENTS)
+
+
 def run_notebooks(
-    paths: Paths, executed: Path, parameters: dict, jobs: int, progress: Callable[[str], None]
+    paths: Paths,
+    executed: Path,
+    parameters: dict,
+    jobs: int,
+    progress: Callable[[str], None],
+    pool=None,
+    finished: Callable[[str], None] = lambda _name: None,
 ) -> None:
-    """All notebooks at once (they only read the validated data/), the longest (the briefing)
-    first; the first failure cancels those not yet started and is raised."""
-    order = [BRIEFING] + [n for n in NOTEBOOKS if n != BRIEFING]
+    """Every notebook (they only read the validated data/ and the shared frames), each in the
+    first free kernel of ``pool`` (started here when None); ``finished(name)`` is called (in
+    this thread) as each one ends, while the others run; the first failure stops those not yet
+    started and is raised.
+
+    The briefing, the longest, goes first; the analysis notebooks follow in the reverse order
+    of the briefing's charts (03 draws the last ones, 01 the first), so that two kernels draw
+    the charts they share with it at the two ends, each once (:func:`run_cache.save_chart`)."""
+    order = [BRIEFING, "03_us_posture", "02_abstention", "01_vote_tables", "00_data"]
+    order += [n for n in NOTEBOOKS if n not in order]
     t = time.perf_counter()
     cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
-    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(order))))
-    futures = {}
+    own = pool is None
+    if own:
+        pool = start_kernels(paths, jobs).start()
     try:
-        futures = {pool.submit(execute_notebook, paths, n, executed, parameters): n for n in order}
-        for f in as_completed(futures):
-            f.result()
-            progress(f"[2/4] notebooks: {futures[f]} done ({time.perf_counter() - t:.1f} s)")
+        pool.run(
+            order,
+            lambda name, km: execute_notebook(paths, name, executed, parameters, km=km),
+            done=lambda name: (
+                progress(f"[2/4] notebooks: {name} done ({time.perf_counter() - t:.1f} s)"),
+                finished(name),
+            ),
+        )
     except UngaBriefError:
-        for other in futures:
-            other.cancel()
         raise
     except BaseException:  # SIGTERM or Ctrl-C: stop the kernels, do not wait for them
-        for other in futures:
-            other.cancel()
         stop_children()
+        pool.close(timeout=3)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            pool.close()
         os.chdir(cwd)
 
 
@@ -403,6 +458,7 @@ def run(
             )
             return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
+        skip_unused_iri_grammar()
         t = time.perf_counter()
         from unga_brief.data.catalog import load_catalog
         from unga_brief.data.members import load_groups, load_members
@@ -434,11 +490,13 @@ def run(
             ) from None
         report_dir, figures_dir = staging / "report", staging / "figures"
         executed = staging / "executed"
+        # The kernels start (and import the stack) while the shared frames are computed.
+        kernels = start_kernels(paths, jobs).start()
         try:
             try:
                 for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
                     d.mkdir(parents=True)
-                shared = _shared_frames(paths, P, per_file, progress, timings)
+                shared = _shared_frames(paths, P, per_file, progress, timings, table)
                 manifest = {
                     "inputs_sha256": digest,
                     "inputs": per_file,
@@ -454,6 +512,7 @@ def run(
                         timings,
                         t_start,
                         shared,
+                        kernels,
                     ),
                 }
                 moves = _arrange(paths, dest, staging, manifest, params_path)
@@ -481,7 +540,12 @@ def run(
                 + ("; report/ left as it was (a what-if run)" if dest.whatif else "")
             )
             return manifest
+        except (KeyboardInterrupt, Terminated):  # stop the kernels, do not wait for them
+            stop_children()
+            kernels.close(timeout=3)
+            raise
         finally:
+            kernels.close()
             shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -511,14 +575,14 @@ def _arrange(
     return moves
 
 
-def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
+def _shared_frames(paths, P, per_file, progress, timings, table) -> Path | None:
     """The frames several notebooks use, computed once for the run (:mod:`unga_brief.report.run_cache`);
     None when they cannot be cached: then each notebook computes its own, with the same result."""
     from unga_brief.report import run_cache
 
     t = time.perf_counter()
     try:
-        folder = run_cache.prepare(paths, P, per_file)
+        folder = run_cache.prepare(paths, P, per_file, validated=table)
     except Exception as e:  # never fatal: the notebooks compute the frames themselves
         progress(f"[1/4] shared frames not cached ({type(e).__name__}: {_first_line(e)})")
         return None
@@ -527,33 +591,48 @@ def _shared_frames(paths, P, per_file, progress, timings) -> Path | None:
     return folder
 
 
-def _build(paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared) -> dict:
+def _build(
+    paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared, kernels=None
+) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from unga_brief.core.safe_output import write_csv
     from unga_brief.report.params import plain
-    from unga_brief.report.render import html_to_pdf, notebook_to_html, write_html
+    from unga_brief.report.render import html_exporter, html_to_pdf, notebook_to_html, write_html
 
     report_dir, executed = staging / "report", staging / "executed"
     t = time.perf_counter()
     injected = {**plain(raw), "output_dir": str(staging)}
     if shared is not None:
         injected["cache_dir"] = str(shared)
-    run_notebooks(paths, executed, injected, jobs, progress)
+    title = P.report_title
+    html_s = 0.0
+    exporter = html_exporter()  # one for the five notebooks: the templates are loaded once
+
+    def to_html(name: str) -> None:
+        """An analysis notebook's HTML, rendered as soon as it is executed (the briefing
+        waits for the end: a failed run stops before its HTML)."""
+        nonlocal html_s
+        if name == BRIEFING:
+            return
+        t_html = time.perf_counter()
+        write_html(
+            notebook_to_html(
+                executed / f"{name}.ipynb", title=f"{title}: notebook {name}", exporter=exporter
+            ),
+            report_dir / "notebooks" / f"{name}.html",
+        )
+        html_s += time.perf_counter() - t_html
+
+    run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     stop_point("run-notebooks")
 
     t = time.perf_counter()
-    title = P.report_title
     write_html(
-        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title),
+        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title, exporter=exporter),
         report_dir / "briefing.html",
     )
-    for n in NOTEBOOKS[:-1]:
-        write_html(
-            notebook_to_html(executed / f"{n}.ipynb", title=f"{title}: notebook {n}"),
-            report_dir / "notebooks" / f"{n}.html",
-        )
-    timings["html"] = round(time.perf_counter() - t, 2)
+    timings["html"] = round(time.perf_counter() - t + html_s, 2)
     progress(f"[3/4] HTML rendered ({timings['html']} s)")
     if "pdf" in P.formats:
         t = time.perf_counter()

@@ -47,6 +47,8 @@ class Context:
     display: bool = True  # False: write files only (tests, in-process runs)
     raw_params: dict = field(default_factory=dict)  # as given (notebook globals over params.yaml)
     cache_dir: Path | None = None  # the run's shared frames (unga_brief.report.run_cache), if any
+    # id of a shared finding's chart -> the finding's key (its drawing is shared in the run)
+    chart_keys: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_frames(
@@ -92,6 +94,41 @@ class Context:
             self.cache[key] = compute() if shared is None else shared
         return self.cache[key]
 
+    def validated(self) -> pd.DataFrame:
+        """:func:`unga_brief.data.validate.validate_data` of the project's data (raises DataError):
+        inside `unga-brief run`, the table of the run's own validation of the same files."""
+        from unga_brief.data.validate import validate_data
+
+        return self.cached("validated", lambda: validate_data(self.paths))
+
+    def finding(self, key: str):
+        """The finding ``key`` of the briefing (:mod:`unga_brief.report.briefing_findings`), computed
+        once per context; inside `unga-brief run` read from the run's cache, where it was
+        computed once for every notebook."""
+        from unga_brief.report.briefing_findings import compute_one
+
+        found = self.cached(("finding", key), lambda: compute_one(self, key))
+        self._shared_chart(found)
+        return found
+
+    def briefing_findings(self, name: str = "all_findings") -> list:
+        """The list ``name`` of the briefing's findings (``all_findings`` or ``all_weighing``,
+        in the order of page 1), computed once per context or read from the run's cache; each
+        finding is then also what :meth:`finding` returns for its key."""
+        from unga_brief.report.briefing_findings import compute_list
+
+        found = self.cached(name, lambda: compute_list(self, name))
+        for f in found:
+            self.cache.setdefault(("finding", f.key), f)
+            self._shared_chart(f)
+        return found
+
+    def _shared_chart(self, finding) -> None:
+        """Note a shared finding's chart: :meth:`show` draws it once for the whole run."""
+        chart = getattr(finding, "chart", None)
+        if chart is not None and self.cache_dir is not None:
+            self.chart_keys[id(chart)] = finding.key
+
     @property
     def electorate(self) -> pd.DataFrame:
         """Who may vote on each text (every Member State; the Council of the year)."""
@@ -124,7 +161,13 @@ class Context:
         finding left out has no chart: nothing is shown)."""
         if chart is None:
             return
-        figure = chart_style.save(chart, name, self.figures_dir)
+        key = self.chart_keys.get(id(chart)) if self.cache_dir is not None else None
+        if key is None:
+            figure = chart_style.save(chart, name, self.figures_dir)
+        else:  # a shared finding's chart: drawn once for the run's notebooks
+            from unga_brief.report.run_cache import CHARTS, save_chart
+
+            figure = save_chart(chart, name, self.figures_dir, self.cache_dir / CHARTS / key)
         self.shown.append(name)
         self.html(figure)
 

@@ -21,13 +21,16 @@ import difflib
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
 from unga_brief.core.errors import ParameterError
 from unga_brief.core.paths import Paths
 from unga_brief.core.vocab import COINCIDENCE_METHODS, SET_KINDS, TOPICS
+
+if TYPE_CHECKING:  # pandas is imported where it is used: `unga-brief run` with nothing
+    import pandas as pd  # changed reads params.yaml without paying for it (issue 17)
 
 #: What each parameter is (its check is in :func:`resolve`); the values are in params.yaml.
 PARAMETERS: dict[str, str] = {
@@ -264,6 +267,8 @@ def _list_of_str(name: str, value, *, empty_ok: bool = False) -> list[str]:
 
 
 def _date(name: str, value) -> pd.Timestamp:
+    import pandas as pd
+
     if isinstance(value, dt.date):
         return pd.Timestamp(value)
     if not isinstance(value, str):
@@ -289,6 +294,8 @@ def default_texts(
 ) -> list[str]:
     """The default text set of a topic (DESIGN §5): its GA resolutions and decisions dated
     inside the window and on or after ``start`` (``default_from`` of params.yaml)."""
+    import pandas as pd
+
     lo = max(window[0], pd.Timestamp(start))
     c = catalog[
         (catalog["body"] == "GA")
@@ -337,6 +344,8 @@ def resolve(
     raw: dict, catalog: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame
 ) -> Params:
     """Check every parameter against the data and resolve the default text sets."""
+    import pandas as pd
+
     _unknown(set(raw) - set(PARAMETERS), "parameters")
     missing = [k for k in PARAMETERS if k not in raw]
     if missing:

@@ -111,6 +111,13 @@ def _drop_stderr(nb: nbformat.NotebookNode) -> None:
             ]
 
 
+def html_exporter(template_dir: str | os.PathLike[str] | None = None) -> HTMLExporter:
+    """The nbconvert exporter of :func:`notebook_to_html` (``template_dir`` as there). One
+    exporter can render several notebooks (its templates are then loaded once): the run
+    renders its five with one."""
+    return _exporter(Path(template_dir) if template_dir is not None else default_template_dir())
+
+
 def _exporter(template_dir: Path) -> HTMLExporter:
     if not (template_dir / "index.html.j2").is_file():
         raise RenderError(f"{template_dir}: not an nbconvert template (no index.html.j2)")
@@ -147,18 +154,20 @@ def notebook_to_html(
     *,
     title: str,
     template_dir: str | os.PathLike[str] | None = None,
+    exporter: HTMLExporter | None = None,
 ) -> str:
     """One self-contained HTML page (the reader's view) from an executed notebook.
 
     ``nb`` is a notebook node (left unmodified) or a path to an ``.ipynb``. ``title``
     becomes ``<title>``, which Chromium uses as the PDF's metadata title.
     ``template_dir`` is an nbconvert template directory (``conf.json`` + ``index.html.j2``);
-    default: the package's ``templates/briefing``.
+    default: the package's ``templates/briefing``. ``exporter``: one made by
+    :func:`html_exporter` (then ``template_dir`` is not read), to render several notebooks.
     """
     node = _read_notebook(nb)
     _drop_stderr(node)
-    tdir = Path(template_dir) if template_dir is not None else default_template_dir()
-    exporter = _exporter(tdir)
+    if exporter is None:
+        exporter = html_exporter(template_dir)
     resources = {"briefing": {"title": title}, "metadata": {"name": title}}
     try:
         html, _ = exporter.from_notebook_node(node, resources=resources)

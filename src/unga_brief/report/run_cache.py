@@ -1,13 +1,17 @@
-"""One analysis pass per run: the frames several notebooks share, computed once.
+"""One analysis pass per run: what several notebooks share, computed once.
 
 ``unga-brief run`` calls :func:`prepare` before starting the notebooks: it loads the frames
 (:func:`unga_brief.data.frames.load_frames`), computes the shared ones (both ballots frames, both
-profiles, the US record, the whole-Assembly layer and its coincidence with the US) and pickles
-them into ``build/cache/<digest>/``, the digest covering the data files, the package and the
+profiles, the US record, the whole-Assembly layer and its coincidence with the US) and every
+finding of the briefing (:mod:`unga_brief.report.briefing_findings`), and pickles them, with the run's
+validation table, into ``build/cache/<digest>/``, the digest covering the data files, the package and the
 resolved parameters. The folder is written under a temporary name and renamed when complete, so
 a folder that exists is whole. The notebooks get its path as the injected parameter
 ``cache_dir``; :func:`unga_brief.report.context.open_context` then reads the frames from it, and
-``Context.cached`` reads a shared entry from it before computing it.
+``Context.cached`` reads a shared entry from it before computing it (``Context.finding``,
+``Context.briefing_findings`` and ``Context.validated`` go through it). The chart of a shared
+finding is drawn by the first notebook that shows it, into ``charts/<key>/`` of the same folder,
+and copied by the others (:func:`save_chart`).
 
 A notebook run by hand (no ``cache_dir``) computes everything itself, with the same result; a
 cache that is missing, unreadable or built for other parameters is ignored and the frames are
@@ -16,6 +20,7 @@ computed (:func:`load_frames_from`, :func:`load_entry` return None).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,7 +41,13 @@ SHARED = {
     "assembly_layer": "assembly_layer",
     "coincidence_all_votes": "coincidence_all_votes",
 }
+#: The briefing's findings (:mod:`unga_brief.report.briefing_findings`), computed once too: its two
+#: lists (``all_findings.pkl``, ``all_weighing.pkl``, what ``04_briefing`` reads) and each
+#: finding alone (``finding-<key>.pkl``, what an analysis notebook reads).
+FINDING_PREFIX = "finding-"
 FRAMES = "frames"
+#: The validation table of the run's data (``Context.validated``).
+VALIDATED = "validated"
 PARAMS = "params.json"
 #: Cache folders kept under build/cache/ (the newest; older ones are removed).
 KEEP = 3
@@ -58,17 +69,26 @@ def digest(per_file: dict[str, str], params) -> str:
 
 
 def compute_shared(ctx) -> dict:
-    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache)."""
+    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache):
+    the frames of :data:`SHARED`, then the briefing's findings (their file name -> value)."""
     from unga_brief.analysis.baselines import coincidence_all_votes
     from unga_brief.data.assembly import load_assembly
     from unga_brief.report import finding
+    from unga_brief.report.briefing_findings import EXTRA, LISTS
 
     for firm in (False, True):
         finding.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
     finding.us_votes(ctx)
     layer = ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
     ctx.cached("coincidence_all_votes", lambda: coincidence_all_votes(layer))
-    return {key: ctx.cache[key] for key in SHARED}
+    out = {name: ctx.cache[key] for key, name in SHARED.items()}
+    for name in LISTS:
+        out[name] = ctx.briefing_findings(name)
+    for key in EXTRA:
+        ctx.finding(key)
+    for key in [k for k in ctx.cache if isinstance(k, tuple) and k[0] == "finding"]:
+        out[f"{FINDING_PREFIX}{key[1]}"] = ctx.cache[key]
+    return out
 
 
 def _dump(obj, path: Path) -> None:
@@ -76,8 +96,10 @@ def _dump(obj, path: Path) -> None:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
-    """The cache folder of these inputs, computed and written when absent (atomically)."""
+def prepare(paths: Paths, params, per_file: dict[str, str], validated=None) -> Path:
+    """The cache folder of these inputs, computed and written when absent (atomically).
+    ``validated``: the table :func:`unga_brief.data.validate.validate_data` returned for these data
+    files in this run (shared as ``validated.pkl``: ``00_data`` shows it)."""
     from unga_brief.data.frames import load_frames
     from unga_brief.report.context import Context
 
@@ -103,8 +125,10 @@ def prepare(paths: Paths, params, per_file: dict[str, str]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         _dump(frames, tmp / f"{FRAMES}.pkl")
-        for key, name in SHARED.items():
-            _dump(shared[key], tmp / f"{name}.pkl")
+        for name, value in shared.items():
+            _dump(value, tmp / f"{name}.pkl")
+        if validated is not None:
+            _dump(validated, tmp / f"{VALIDATED}.pkl")
         (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
         try:
             os.rename(tmp, folder)
@@ -150,7 +174,66 @@ def matches(folder: str | Path, params) -> bool:
         return False
 
 
+def entry_name(key) -> str | None:
+    """The file name (without ``.pkl``) of a context cache key that the run shares, or None."""
+    from unga_brief.report.briefing_findings import LISTS
+
+    if isinstance(key, tuple) and len(key) == 2 and key[0] == "finding" and isinstance(key[1], str):
+        return f"{FINDING_PREFIX}{key[1]}"
+    if isinstance(key, str) and (key in LISTS or key == VALIDATED):
+        return key
+    return SHARED.get(key) if isinstance(key, str | tuple) else None
+
+
 def load_entry(folder: str | Path, key):
     """A shared entry pickled in ``folder``, or None (not shared, missing or unreadable)."""
-    name = SHARED.get(key) if isinstance(key, str | tuple) else None
+    name = entry_name(key)
     return None if name is None else _load(Path(folder) / f"{name}.pkl")
+
+
+#: Charts of shared findings, drawn once per run: ``charts/<finding key>/``.
+CHARTS = "charts"
+#: The name a shared chart is drawn under; each notebook's own name replaces it.
+CHART_PLACEHOLDER = "unga-brief-shared-chart"
+
+
+def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) -> str:
+    """:func:`unga_brief.report.chart_style.save` of a shared finding's chart, drawn once per run.
+
+    The first notebook of the run that shows the chart draws it (SVG in both layouts, CSV, the
+    HTML figure) under a placeholder name into ``folder`` (``<cache>/charts/<finding key>/``,
+    written under a temporary name and renamed when complete); every later one copies the
+    files under its own name and puts its name in the HTML. The files and the HTML are those
+    :func:`~unga_brief.report.chart_style.save` writes and returns for ``name`` (the name appears in the
+    HTML only, never in the SVG or CSV). Two notebooks drawing it at the same moment both
+    draw it (the same bytes); a folder that cannot be read is drawn again, never fatal."""
+    import html as html_lib
+
+    from unga_brief.report import chart_style
+
+    folder = Path(folder)
+    placeholder = CHART_PLACEHOLDER
+    if not (folder / "figure.html").is_file():
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        except OSError:
+            return chart_style.save(chart, name, figures_dir)
+        try:
+            figure = chart_style.save(chart, placeholder, tmp)
+            (tmp / "figure.html").write_text(figure, encoding="utf-8")
+            with contextlib.suppress(OSError):  # another notebook was quicker: keep its own
+                os.rename(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        figure = (folder / "figure.html").read_text(encoding="utf-8")
+        svg = (folder / f"{placeholder}.svg").read_bytes()
+        csv = (folder / f"{placeholder}.csv").read_bytes()
+    except OSError:
+        return chart_style.save(chart, name, figures_dir)
+    out = Path(figures_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.svg").write_bytes(svg)
+    (out / f"{name}.csv").write_bytes(csv)
+    return figure.replace(placeholder, html_lib.escape(name))

@@ -1,0 +1,237 @@
+"""Notebook kernels started once per run and reused: fewer kernel start-ups (issue 17).
+
+``unga-brief run`` used to start one kernel per notebook (five), each importing pandas,
+matplotlib and the package anew. :class:`KernelPool` starts ``workers`` kernels (at most one per
+CPU) as soon as the run knows it has work, while the main process validates the data and
+computes the shared frames; each kernel imports the stack once (a warm-up that records
+nothing), then runs its share of the notebooks one after the other through papermill (passed
+the kernel manager, papermill starts no kernel of its own). Between two notebooks the kernel's
+namespace is reset (``%reset -f``; the warnings already shown are forgotten, so a notebook shows
+the same warnings as in a fresh kernel): a notebook sees no variable of the one before it, and
+starts from its parameters cell exactly as in a fresh kernel. Only the imported modules stay,
+which is the point.
+
+The pool is used from one thread (the run's); each kernel lives in its own worker thread, which
+starts it, runs its notebooks and shuts it down (the asynchronous kernel manager is bound to the
+thread's event loop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from unga_brief.core.errors import RenderError
+
+log = logging.getLogger(__name__)
+
+#: Imported in each kernel while the run validates the data and computes the shared frames.
+WARM_UP = (
+    "import unga_brief.briefing, unga_brief.context, unga_brief.findings, unga_brief.weighing, "
+    "unga_brief.tables, unga_brief.posture, unga_brief.validate"
+)
+#: Run before a notebook in a kernel that already ran one.
+RESET = "\n".join(
+    [
+        "get_ipython().run_line_magic('reset', '-f')",
+        "import gc as _gc, warnings as _warnings",
+        "_warnings.onceregistry.clear()",
+        "_warnings._filters_mutated()",
+        "_gc.collect()",
+        "del _gc, _warnings",
+    ]
+)
+STARTUP_TIMEOUT = 60
+STEP_TIMEOUT = 120  # warm-up and reset
+
+
+class KernelError(RenderError):
+    """A kernel could not be started, warmed up or reset (exit 4, like a notebook failure)."""
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class TrackedKernelManager(AsyncKernelManager):
+        """Remembers the clients papermill opens on the kernel: it owns no kernel here, so it
+        leaves their channels open; the worker closes them after each notebook."""
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.opened.append(kc)
+            return kc
+
+    return TrackedKernelManager
+
+
+class _Worker(threading.Thread):
+    def __init__(self, pool: KernelPool, index: int) -> None:
+        super().__init__(name=f"unga-brief-kernel-{index}", daemon=True)
+        self.pool = pool
+        self.km = None
+
+    def run(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            self.km = self._start()
+        except BaseException as e:  # the jobs are answered with the error below
+            startup_error: BaseException | None = (
+                e
+                if isinstance(e, KernelError)
+                else KernelError(f"notebook kernel could not start: {type(e).__name__}: {e}")
+            )
+        else:
+            startup_error = None
+        used = False  # a notebook ran in this kernel: reset its namespace before the next
+        try:
+            while True:
+                job = self.pool._jobs.get()
+                if job is None:
+                    return
+                if self.pool._stopped.is_set():
+                    self.pool._results.put((job, None, None))
+                    continue
+                if startup_error is not None:
+                    self.pool._results.put((job, None, startup_error))
+                    continue
+                try:
+                    if used:
+                        self._step(RESET, "reset")
+                    used = True
+                    out = self.pool._execute(job, self.km)
+                except BaseException as e:
+                    self.pool._results.put((job, None, e))
+                    continue
+                finally:
+                    self._close_clients()
+                self.pool._results.put((job, out, None))
+        finally:
+            if self.km is not None:
+                with contextlib.suppress(Exception):
+                    run_sync(self.km.shutdown_kernel)(now=False)
+
+    def _start(self):
+        from jupyter_core.utils import run_sync
+
+        km = _kernel_manager_class()(kernel_name="python3")
+        km.opened = []
+        run_sync(km.start_kernel)(
+            cwd=str(self.pool.cwd), extra_arguments=list(self.pool.extra_arguments)
+        )
+        self.km = km
+        if self.pool.warm_up:
+            self._step(self.pool.warm_up, "warm-up")
+        return km
+
+    def _step(self, code: str, what: str) -> None:
+        """Run ``code`` in the kernel, recording nothing; raise KernelError if it fails."""
+        from jupyter_core.utils import run_sync
+
+        kc = self.km.client()
+        try:
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+            reply = run_sync(kc.execute_interactive)(
+                code,
+                silent=True,
+                store_history=False,
+                timeout=STEP_TIMEOUT,
+                output_hook=lambda _msg: None,
+            )
+        finally:
+            self._close_clients()
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise KernelError(
+                f"kernel {what} failed: {content.get('ename', '?')}: {content.get('evalue', '')}"
+            )
+
+    def _close_clients(self) -> None:
+        if self.km is None:
+            return
+        for kc in self.km.opened:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+        self.km.opened.clear()
+
+
+def _not_running(name: str, _km) -> Path:
+    raise KernelError(f"notebook {name} handed to a pool that is not running")
+
+
+class KernelPool:
+    """``workers`` kernels, started at once in their own threads; :meth:`run` hands them
+    notebooks. Use as a context manager: leaving it shuts every kernel down."""
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        cwd: Path,
+        extra_arguments: Iterable[str] = (),
+        warm_up: str = WARM_UP,
+    ) -> None:
+        self.cwd = cwd
+        self.extra_arguments = tuple(extra_arguments)
+        self.warm_up = warm_up
+        self._execute: Callable[[str, object], Path] = _not_running
+        self._jobs: queue.Queue = queue.Queue()
+        self._results: queue.Queue = queue.Queue()
+        self._stopped = threading.Event()
+        self._closed = False
+        self._workers = [_Worker(self, i) for i in range(max(1, workers))]
+
+    def start(self) -> KernelPool:
+        """Start the kernels (each in its worker thread, in the background); returns the pool.
+        :meth:`close` shuts them down."""
+        for w in self._workers:
+            w.start()
+        return self
+
+    def __enter__(self) -> KernelPool:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self, timeout: float = 30) -> None:
+        """Stop handing out notebooks, let each kernel shut down; wait ``timeout`` s at most
+        (the worker threads are daemons: an interrupted run does not wait for them)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopped.set()
+        for _ in self._workers:
+            self._jobs.put(None)
+        for w in self._workers:
+            w.join(timeout)
+
+    def run(
+        self,
+        names: list[str],
+        execute: Callable[[str, object], Path],
+        done: Callable[[str], None] = lambda _n: None,
+    ) -> None:
+        """``execute(name, kernel_manager)`` for each of ``names`` (handed out in this order,
+        each to the first free kernel); call
+        ``done(name)`` as each one finishes; the first failure stops the notebooks not yet
+        started and is raised once the running ones have finished."""
+        self._execute = execute
+        for n in names:
+            self._jobs.put(n)
+        error: BaseException | None = None
+        for _ in names:
+            name, _out, e = self._results.get()
+            if e is not None:
+                if error is None:
+                    error = e
+                    self._stopped.set()
+            elif _out is not None:
+                done(name)
+        if error is not None:
+            raise error

@@ -1,0 +1,101 @@
+"""Kernels reused across notebooks (issue 17): a notebook run in a kernel that ran another one
+sees none of its variables, the kernel is really reused, and the first failure stops the
+notebooks not yet started."""
+
+from __future__ import annotations
+
+import nbformat
+import papermill as pm
+import pytest
+
+from unga_brief.core.errors import RenderError
+from unga_brief.kernels import KernelPool
+from unga_brief.pipeline import KERNEL_ARGUMENTS, kernel_workers
+
+
+def _notebook(path, *sources: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+
+
+def _text(path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def _execute(folder, out):
+    def run(name, km):
+        pm.execute_notebook(
+            str(folder / f"{name}.ipynb"),
+            str(out / f"{name}.ipynb"),
+            kernel_name="python3",
+            progress_bar=False,
+            km=km,
+        )
+        return out / f"{name}.ipynb"
+
+    return run
+
+
+def test_one_kernel_runs_notebooks_one_after_the_other_with_a_clean_namespace(tmp_path):
+    _notebook(
+        tmp_path / "first.ipynb",
+        "import os, warnings\nleaked = 1\nprint('pid', os.getpid())",
+        "warnings.warn('shown in every notebook')",
+    )
+    _notebook(
+        tmp_path / "second.ipynb",
+        "import os, warnings\nprint('leaked' in globals(), 'pid', os.getpid())",
+        "warnings.warn('shown in every notebook')",
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    done = []
+    with KernelPool(1, cwd=tmp_path, extra_arguments=KERNEL_ARGUMENTS, warm_up="") as pool:
+        pool.run(["first", "second"], _execute(tmp_path, out), done=done.append)
+    assert done == ["first", "second"]
+    first, second = _text(out / "first.ipynb"), _text(out / "second.ipynb")
+    pid = first.split("pid ")[1].split()[0]
+    assert second.startswith("False pid ")  # the first notebook's variable is gone
+    assert second.split("pid ")[1].split()[0] == pid  # ... in the same kernel process
+    for nb in ("first", "second"):  # a warning already shown once is shown again
+        outputs = [o for c in nbformat.read(out / f"{nb}.ipynb", 4).cells for o in c.outputs]
+        assert any("shown in every notebook" in o.get("text", "") for o in outputs), nb
+
+
+def test_the_first_failure_stops_the_notebooks_not_yet_started(tmp_path):
+    _notebook(tmp_path / "bad.ipynb", "raise ValueError('broken on purpose')")
+    _notebook(tmp_path / "good.ipynb", "print('ran')")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = []
+    with (
+        KernelPool(1, cwd=tmp_path, warm_up="") as pool,
+        pytest.raises(pm.PapermillExecutionError, match="broken on purpose"),
+    ):
+        pool.run(["bad", "good"], _execute(tmp_path, out), done=done.append)
+    assert done == []
+    assert not (out / "good.ipynb").exists()
+
+
+def test_a_kernel_that_cannot_warm_up_fails_the_run_with_a_render_error(tmp_path):
+    _notebook(tmp_path / "nb.ipynb", "print('ran')")
+    out = tmp_path / "out"
+    out.mkdir()
+    with (
+        KernelPool(1, cwd=tmp_path, warm_up="import no_such_module_here") as pool,
+        pytest.raises(RenderError, match="no_such_module_here"),
+    ):
+        pool.run(["nb"], _execute(tmp_path, out))
+    assert not (out / "nb.ipynb").exists()
+
+
+def test_no_more_kernels_than_cpus_or_notebooks():
+    assert kernel_workers(1) == 1
+    assert 1 <= kernel_workers(64) <= 5
