@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from unga_brief.pipeline import BRIEFING, NOTEBOOKS
+from unga_brief.notebook_runs import BRIEFING, NOTEBOOKS
 from unga_brief.report.render import find_chromium
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "unga_brief"
 STAGES = ["core", "undl", "data", "live", "analysis", "report"]
-TOP = {"pipeline", "kernels", "cli"}
+TOP = {"pipeline", "notebook_runs", "kernels", "cli"}
 MAX_LINES = 600
 
 

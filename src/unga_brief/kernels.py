@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 #: Imported in each kernel while the run validates the data and computes the shared frames.
 WARM_UP = (
-    "import unga_brief.briefing, unga_brief.context, unga_brief.findings, unga_brief.weighing, "
-    "unga_brief.tables, unga_brief.posture, unga_brief.validate"
+    "import unga_brief.report.briefing, unga_brief.report.context, unga_brief.report.findings, "
+    "unga_brief.report.weighing, unga_brief.report.who_abstains, unga_brief.report.us_position, "
+    "unga_brief.analysis.tables, unga_brief.analysis.posture, unga_brief.analysis.hedging, "
+    "unga_brief.data.validate"
 )
 #: Run before a notebook in a kernel that already ran one.
 RESET = "\n".join(

@@ -3,7 +3,7 @@
 ``tidy_votes(paths)`` -> one row per (text, country) with categorical ``vote`` (Y, N, A, X) and
 ``basis`` (record, list, derived, named), the text's metadata (date, body, kind, topic, series,
 coverage, complete_lists) and the country's names and UN regional group. Group (bloc) membership
-is judged on each vote's date with :func:`unga_brief.data.members.group_membership`.
+is judged on each vote's date with :func:`unga_brief.analysis.membership.bloc_membership`.
 """
 
 from __future__ import annotations
