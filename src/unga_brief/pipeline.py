@@ -185,12 +185,12 @@ class Destination:
         return bool(self.changes)
 
 
-def destination(paths: Paths, params_path: Path, raw: dict) -> Destination:
+def destination(paths: Paths, params_path: Path, given: dict) -> Destination:
     """The report when the parameters are those of ``params.yaml``; else a what-if folder."""
     from unga_brief.report.params import load_params_file
 
     same = params_path.resolve() == paths.params_yaml.resolve()
-    changes = [] if same else changed_parameters(load_params_file(None, paths), raw)
+    changes = [] if same else changed_parameters(load_params_file(None, paths), given)
     if not changes:
         return Destination(
             manifest=paths.report / "manifest.json",
@@ -247,7 +247,7 @@ def run(
     t_start = time.perf_counter()
     # Absolute: papermill changes the working folder while notebooks run.
     params_path = Path(params_file).resolve() if params_file else paths.params_yaml
-    raw = load_params_file(params_path, paths)
+    given = load_params_file(params_path, paths)
     timings: dict[str, float] = {}
 
     with project_lock(paths, "run", wait=lock_wait), kernel_env(paths):
@@ -258,7 +258,7 @@ def run(
 
             with staged_data(paths) as staged:
                 refresh_inputs(staged, progress=progress)
-        dest = destination(paths, params_path, raw)
+        dest = destination(paths, params_path, given)
         digest, per_file = input_digest(input_files(paths, params_path))
         if not force and up_to_date(dest.manifest, dest.layout, digest):
             progress(
@@ -275,7 +275,7 @@ def run(
         from unga_brief.report.params import resolve
 
         table = validate_data(paths)
-        P = resolve(raw, load_catalog(paths), load_members(paths), load_groups(paths))
+        P = resolve(given, load_catalog(paths), load_members(paths), load_groups(paths))
         timings["validate"] = round(time.perf_counter() - t, 2)
         progress(
             f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
@@ -312,7 +312,7 @@ def run(
                     **_build(
                         paths,
                         P,
-                        raw,
+                        given,
                         dest,
                         staging,
                         table,
@@ -401,7 +401,7 @@ def _shared_frames(paths, P, per_file, progress, timings, table) -> Path | None:
 
 
 def _build(
-    paths, P, raw, dest, staging, table, progress, jobs, timings, t_start, shared, kernels=None
+    paths, P, given, dest, staging, table, progress, jobs, timings, t_start, shared, kernels=None
 ) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from unga_brief.core.safe_output import write_csv
@@ -410,7 +410,7 @@ def _build(
 
     report_dir, executed = staging / "report", staging / "executed"
     t = time.perf_counter()
-    injected = {**plain(raw), "output_dir": str(staging)}
+    injected = {**plain(given), "output_dir": str(staging)}
     if shared is not None:
         injected["cache_dir"] = str(shared)
     title = P.report_title

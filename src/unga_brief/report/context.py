@@ -45,7 +45,7 @@ class Context:
     electorate_frame: pd.DataFrame | None = None
     tiles_frame: pd.DataFrame | None = None
     display: bool = True  # False: write files only (tests, in-process runs)
-    raw_params: dict = field(default_factory=dict)  # as given (notebook globals over params.yaml)
+    given_params: dict = field(default_factory=dict)  # as given (notebook globals over params.yaml)
     cache_dir: Path | None = None  # the run's shared frames (unga_brief.report.run_cache), if any
     # id of a shared finding's chart -> the finding's key (its drawing is shared in the run)
     chart_keys: dict = field(default_factory=dict, repr=False)
@@ -218,8 +218,8 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
     paths = paths or Paths.default()
     cache_dir = namespace.get("cache_dir") or None  # injected by `unga-brief run` only
     frames = (cache_dir and run_cache.load_frames_from(cache_dir)) or load_frames(paths)
-    raw = notebook_values(namespace, paths)
-    params = resolve(raw, frames.catalog, frames.members, frames.groups)
+    given = notebook_values(namespace, paths)
+    params = resolve(given, frames.catalog, frames.members, frames.groups)
     if cache_dir and not run_cache.matches(cache_dir, params):
         cache_dir = None  # built for other parameters: compute here
     out = namespace.get("output_dir") or ""
@@ -239,7 +239,7 @@ def open_context(namespace: dict, paths: Paths | None = None) -> Context:
         council=frames.council,
         votes=frames.votes,
         electorate_frame=frames.electorate,
-        raw_params=raw,
+        given_params=given,
         cache_dir=Path(cache_dir) if cache_dir else None,
         figures_dir=figures_dir,
         tables_dir=tables_dir,

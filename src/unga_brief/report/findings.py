@@ -204,7 +204,7 @@ def parameter_differences(ctx) -> list[tuple[str, object, object]]:
     from unga_brief.report.params import defaults
     from unga_brief.report.whatif import changed_parameters
 
-    return changed_parameters(defaults(ctx.paths), ctx.raw_params) if ctx.raw_params else []
+    return changed_parameters(defaults(ctx.paths), ctx.given_params) if ctx.given_params else []
 
 
 def all_findings(ctx) -> list[Finding]:

@@ -124,17 +124,17 @@ def read_yaml_mapping(path: Path | str, what: str = "parameters file") -> dict:
     except OSError as e:
         raise ParameterError(f"{what} {p}: {e.strerror}") from None
     try:
-        raw = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        given = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         raise ParameterError(f"{what} {p} is not valid YAML ({str(e).splitlines()[0]})") from None
-    if raw is None:
+    if given is None:
         return {}
-    if not isinstance(raw, dict):
+    if not isinstance(given, dict):
         raise ParameterError(f"{what} {p}: expected a mapping of name: value")
-    bad = [k for k in raw if not isinstance(k, str)]
+    bad = [k for k in given if not isinstance(k, str)]
     if bad:
         raise ParameterError(f"{what} {p}: parameter names must be text, got {bad[0]!r}")
-    return raw
+    return given
 
 
 def near_miss(name: str) -> str | None:
@@ -157,12 +157,12 @@ def _unknown(names, where: str) -> None:
 def defaults(paths: Paths | None = None) -> dict:
     """The default parameters: ``params.yaml``, which must name every parameter."""
     p = (paths or Paths.default()).params_yaml
-    raw = read_yaml_mapping(p, "default parameters file")
-    _unknown(set(raw) - set(PARAMETERS), str(p))
-    missing = [k for k in PARAMETERS if k not in raw]
+    given = read_yaml_mapping(p, "default parameters file")
+    _unknown(set(given) - set(PARAMETERS), str(p))
+    missing = [k for k in PARAMETERS if k not in given]
     if missing:
         raise ParameterError(f"{p}: missing parameter(s) {', '.join(missing)}")
-    return raw
+    return given
 
 
 def load_params_file(path: Path | str | None, paths: Paths | None = None) -> dict:
@@ -170,9 +170,9 @@ def load_params_file(path: Path | str | None, paths: Paths | None = None) -> dic
     base = defaults(paths)
     if path is None:
         return base
-    raw = read_yaml_mapping(path)
-    _unknown(set(raw) - set(PARAMETERS), f"parameters file {path}")
-    return {**base, **raw}
+    given = read_yaml_mapping(path)
+    _unknown(set(given) - set(PARAMETERS), f"parameters file {path}")
+    return {**base, **given}
 
 
 def notebook_values(namespace: dict, paths: Paths | None = None) -> dict:
@@ -341,16 +341,16 @@ def _check_set(name: str, topic: str, chosen: list[str], catalog: pd.DataFrame, 
 
 
 def resolve(
-    raw: dict, catalog: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame
+    given: dict, catalog: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame
 ) -> Params:
     """Check every parameter against the data and resolve the default text sets."""
     import pandas as pd
 
-    _unknown(set(raw) - set(PARAMETERS), "parameters")
-    missing = [k for k in PARAMETERS if k not in raw]
+    _unknown(set(given) - set(PARAMETERS), "parameters")
+    missing = [k for k in PARAMETERS if k not in given]
     if missing:
         raise ParameterError(f"parameters: missing {', '.join(missing)}")
-    win = raw["window"]
+    win = given["window"]
     if not isinstance(win, list | tuple) or len(win) != 2:
         raise ParameterError(f"parameter window: expected [start, end], got {win!r:.80}")
     window = (_date("window", win[0]), _date("window", win[1]))
@@ -361,13 +361,13 @@ def resolve(
     if in_window.empty:
         raise ParameterError(f"parameter window: empty window, no text voted in {w}")
 
-    start = _topic_map("default_from", raw["default_from"])
+    start = _topic_map("default_from", given["default_from"])
     start = {t: _date("default_from", v).strftime("%Y-%m-%d") for t, v in start.items()}
     texts = {}
     order = catalog.set_index("id")["date"]
     for topic in TOPICS:
         name = f"{topic}_texts"
-        v = raw[name]
+        v = given[name]
         if v == "default":
             chosen = default_texts(catalog, topic, window, start[topic])
             if not chosen:
@@ -382,7 +382,7 @@ def resolve(
 
     cat = catalog.set_index("id")
     series = set(catalog["series"].dropna())
-    hs = _topic_map("hedger_series", raw["hedger_series"])
+    hs = _topic_map("hedger_series", given["hedger_series"])
     for topic, s in hs.items():
         if not isinstance(s, str) or s not in series:
             raise ParameterError(f"parameter hedger_series: unknown series {s!r} for {topic}")
@@ -396,49 +396,49 @@ def resolve(
             raise ParameterError(
                 f"parameter hedger_series: no {topic} text of series {s!r} in the window has a full roll call"
             )
-    sw = _list_of_str("switch_series", raw["switch_series"])
+    sw = _list_of_str("switch_series", given["switch_series"])
     bad = [s for s in sw if s not in series]
     if bad:
         raise ParameterError(f"parameter switch_series: unknown series {', '.join(bad)}")
 
-    fc = _list_of_str("focus_countries", raw["focus_countries"])
+    fc = _list_of_str("focus_countries", given["focus_countries"])
     bad = [c for c in fc if c not in set(members["iso3"])]
     if bad:
         raise ParameterError(
             f"parameter focus_countries: unknown country code(s) {', '.join(bad)} (ISO3 of a Member State)"
         )
     known_groups = set(groups["group"])
-    blocs = _list_of_str("blocs", raw["blocs"])
+    blocs = _list_of_str("blocs", given["blocs"])
     bad = [b for b in blocs if b not in known_groups]
     if bad:
         raise ParameterError(
             f"parameter blocs: unknown bloc(s) {', '.join(bad)} (known: {', '.join(sorted(known_groups))})"
         )
-    partners = _list_of_str("us_partners", raw["us_partners"])
+    partners = _list_of_str("us_partners", given["us_partners"])
     bad = [p for p in partners if p not in known_groups and p not in set(members["iso3"])]
     if bad or "USA" in partners:
         raise ParameterError(
             f"parameter us_partners: {', '.join(bad or ['USA'])} is not a group or another Member State"
         )
-    method = raw["coincidence_method"]
+    method = given["coincidence_method"]
     if method not in COINCIDENCE_METHODS:
         raise ParameterError(
             f"parameter coincidence_method: {method!r:.40} is not one of {', '.join(COINCIDENCE_METHODS)}"
         )
-    formats = _list_of_str("formats", raw["formats"])
+    formats = _list_of_str("formats", given["formats"])
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise ParameterError(
             f"parameter formats: {formats!r:.60}; choose from {', '.join(FORMATS)}"
         )
     for name in ("report_title", "report_date"):
-        if isinstance(raw[name], dt.date) and name == "report_date":
-            raw = {**raw, name: raw[name].isoformat()}
-        if not isinstance(raw[name], str):
-            raise ParameterError(f"parameter {name}: expected text, got {raw[name]!r:.60}")
-    if raw["report_date"]:
-        _date("report_date", raw["report_date"])
-    title = raw["report_title"].strip()
+        if isinstance(given[name], dt.date) and name == "report_date":
+            given = {**given, name: given[name].isoformat()}
+        if not isinstance(given[name], str):
+            raise ParameterError(f"parameter {name}: expected text, got {given[name]!r:.60}")
+    if given["report_date"]:
+        _date("report_date", given["report_date"])
+    title = given["report_title"].strip()
     if not title or len(title) > 200:
         raise ParameterError("parameter report_title: empty or longer than 200 characters")
     return Params(
@@ -453,7 +453,7 @@ def resolve(
         window=window,
         coincidence_method=method,
         report_title=title,
-        report_date=raw["report_date"],
+        report_date=given["report_date"],
         formats=formats,
     )
 
