@@ -161,7 +161,7 @@ def _lines() -> pd.DataFrame:
         ("Gaza texts", "RUS", 2023, 0.0, 2),
     ]:
         rows.append({"panel": panel, "who": who, "year": year, "value": value, "n": n})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(thin=lambda d: d["n"] < 3)
 
 
 def _tiles() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -47,6 +47,16 @@ def test_baseline_names_the_states_most_above_their_own_record(ctx):
     assert (top["rate_A"] > top["baseline_A_rate"]).all()
 
 
+def test_baseline_of_a_set_too_small_says_why_no_state_is_named():
+    """One Ukraine text: no state can be present on bl.MIN_PRESENT of them, so the finding says
+    that, not that no state abstained more than usual."""
+    c = open_context({"ukraine_texts": ["ga-es11-01"]})
+    f = weighing.baseline(c, "ukraine")
+    assert f.chart is None
+    assert f"at least {bl.MIN_PRESENT} Ukraine texts" in f.sentence
+    assert "holds 1 text" in f.sentence and "No state abstained" not in f.sentence
+
+
 def test_us_all_votes_per_year_of_the_window(tmp_path):
     c = open_context({"window": ["2022-01-01", "2023-12-31"]})
     f = weighing.us_all_votes(c)

@@ -173,8 +173,12 @@ def baseline_vs_topic(
     return out[cols]
 
 
+#: A state is set against its own baseline only where it was present on this many topic texts.
+MIN_PRESENT = 3
+
+
 def most_above_baseline(
-    frame: pd.DataFrame, topic: str, *, n: int = 10, min_present: int = 3
+    frame: pd.DataFrame, topic: str, *, n: int = 10, min_present: int = MIN_PRESENT
 ) -> pd.DataFrame:
     """The ``n`` states whose abstention rate on ``topic`` most exceeds their own baseline
     (states present on fewer than ``min_present`` topic texts are left out)."""

@@ -219,7 +219,6 @@ def lines_by_year(
     subtitle: str,
     panels: list[str],
     ylabel: str = "agreement with the US (%)",
-    few: int = 3,
     few_col: str | None = None,
     colors: dict[str, str] | None = None,
     width: float,
@@ -228,9 +227,9 @@ def lines_by_year(
     ``colors`` maps a ``who`` to its colour (default: the partners' palette).
 
     A year that rests on few observations is drawn as what it is: hollow marker, dotted line into
-    it, its n printed beside it. "Few" is the data's boolean ``thin`` column when it has one (the
-    finding's own rule), else ``few_col < few``; ``few_col`` defaults to ``texts`` when the data
-    has that column (the texts behind the point), else ``n``. The n printed is ``few_col``'s.
+    it, its n printed beside it. "Few" is the data's boolean ``thin`` column (the finding's own
+    rule); the n printed is ``few_col``'s, by default ``texts`` when the data has that column
+    (the texts behind the point), else ``n``.
     """
     col = few_col or ("texts" if "texts" in df else "n")
     unit = "text" if col == "texts" else "observation"
@@ -246,7 +245,7 @@ def lines_by_year(
             g = g.sort_values("year")
             color = (colors or PARTNER_COLORS).get(who, MUTED)
             x, v = g["year"].to_numpy(), g["value"].to_numpy(dtype=float) * 100
-            thin = (g["thin"].astype(bool) if "thin" in g else g[col] < few).to_numpy()
+            thin = g["thin"].astype(bool).to_numpy()
             for i in range(1, len(g)):
                 ax.plot(
                     x[i - 1 : i + 1],
@@ -296,11 +295,7 @@ def lines_by_year(
     ex = Line2D([], [], marker="o", ls=":", color=MUTED, markerfacecolor="white", markersize=5)
     fig.legend(
         [ex],
-        [
-            f"hollow, dotted: a year resting on few {unit}s (their number shown)"
-            if "thin" in df
-            else f"hollow, dotted: fewer than {few} {unit}s (their number shown)"
-        ],
+        [f"hollow, dotted: few {unit}s (number shown)"],
         loc="outside lower left",
         frameon=False,
         fontsize=SMALL_PT,

@@ -20,7 +20,15 @@ from unga_brief.analysis import thresholds as th
 from unga_brief.analysis import weights as wt
 from unga_brief.core.vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
 from unga_brief.report import chart_style, charts, charts_over_time
-from unga_brief.report.finding import Finding, chart_label, group_words, in_window, reader_name
+from unga_brief.report.finding import (
+    THIN_TEXTS,
+    Finding,
+    chart_label,
+    group_words,
+    in_window,
+    left_out_finding,
+    reader_name,
+)
 from unga_brief.report.words import DASH, capital, names, number, pct, plural, the_count
 
 WORLD_BANK = "World Bank WDI (data/reference/population.csv)"
@@ -51,10 +59,6 @@ def _population(ctx) -> pd.DataFrame | None:
     return ctx.cached("population", lambda: load_population(ctx.paths))
 
 
-def _missing(key: str, why: str) -> Finding:
-    return Finding(key, why, "", None, pd.DataFrame(), headline=why, left_out=why)
-
-
 def population_year(ctx) -> int | None:
     """The latest year the population table covers for every member (one stated year)."""
     pop = _population(ctx)
@@ -69,7 +73,7 @@ def weighted(ctx) -> Finding:
     and India, and weighted by GDP (PPP) where known."""
     year = population_year(ctx)
     if year is None:
-        return _missing("weighted", NO_POPULATION)
+        return left_out_finding("weighted", NO_POPULATION)
     p = ctx.params
     r = ctx.cached(
         "weighted_readings",
@@ -120,7 +124,7 @@ def weighted(ctx) -> Finding:
             "value": yearly["value"],
             "n": yearly["texts"],
             "texts": yearly["texts"],
-            "thin": yearly["texts"] < 3,
+            "thin": yearly["texts"] < THIN_TEXTS,
         }
     )
     chart = charts_over_time.lines_by_year(
@@ -128,7 +132,7 @@ def weighted(ctx) -> Finding:
         panels=["Population-weighted Yes share"],
         title=title,
         subtitle=(
-            f"Share of the 193 members' {year} population whose government voted Yes, mean of "
+            f"Share of the {number(len(ctx.members))} members' {year} population whose government voted Yes, mean of "
             f"the texts of each year; unknown votes are their own share. {WORLD_BANK}; "
             f"{chart_style.SOURCE_UN}."
         ),
@@ -149,7 +153,7 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
     calls (the whole-Assembly layer)."""
     p = ctx.params
     if _layer(ctx) is None:
-        return _missing(f"baseline_{topic}", NO_LAYER)
+        return left_out_finding(f"baseline_{topic}", NO_LAYER)
     df = ctx.cached(
         "baseline_vs_topic",
         lambda: bl.baseline_vs_topic(
@@ -163,7 +167,15 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
     top = bl.most_above_baseline(df, topic).head(6)
     word = TOPIC_WORDS[topic]
     if top.empty:
-        why = f"No state abstained on the {word} texts more often than on all Assembly roll calls."
+        present = df.loc[df["topic"] == topic, "present"]
+        why = (
+            f"No state abstained on {the_count(len(p.texts(topic)), word + ' text')} more often "
+            "than on all Assembly roll calls."
+            if len(present) and present.max() >= bl.MIN_PRESENT
+            else f"No state is set against its own baseline: that needs a state present on at "
+            f"least {bl.MIN_PRESENT} {word} texts, and the set holds "
+            f"{plural(len(p.texts(topic)), 'text')}."
+        )
         return Finding(f"baseline_{topic}", why, "", None, df, headline=why, texts=p.texts(topic))
     lo, hi = top["baseline_A_rate"].min(), top["baseline_A_rate"].max()
     base_words = pct(lo) if pct(lo) == pct(hi) else f"{pct(lo)}{DASH}{pct(hi)}"
@@ -215,7 +227,7 @@ def us_all_votes(ctx) -> Finding:
 
     p = ctx.params
     if _layer(ctx) is None:
-        return _missing("us_all_votes", NO_LAYER)
+        return left_out_finding("us_all_votes", NO_LAYER)
     c = ctx.cached("coincidence_all_votes", lambda: bl.coincidence_all_votes(_layer(ctx)))
     topic = P.coincidence_with_us(
         ctx.ballots(), texts=p.all_texts, window=p.window, electorate=ctx.electorate
@@ -274,7 +286,6 @@ def us_all_votes(ctx) -> Finding:
         ylabel="coincidence with the US (%)",
         colors=colors,
         few_col="n",
-        few=1,
     )
     head = f"Across the whole Assembly: {title[0].lower() + title[1:]}."
     return Finding("us_all_votes", sentence, "", chart, tv, headline=head, texts=[])
@@ -394,10 +405,11 @@ def cohesion(ctx) -> Finding:
         window=p.window,
     )
     differ = co[co["differs"]]
+    gap = f"{ag.COHESION_GAP * 100:.0f} points"
     more_g = differ[differ["difference"] < 0]["bloc"].tolist()
     more_u = differ[differ["difference"] > 0]["bloc"].tolist()
     if differ.empty:
-        title = "No bloc's cohesion differs by 20 points or more between Ukraine and Gaza"
+        title = f"No bloc's cohesion differs by {gap} or more between Ukraine and Gaza"
     else:
         parts = []
         if more_g:
@@ -421,12 +433,12 @@ def cohesion(ctx) -> Finding:
         ),
         xlabel="members casting the bloc's modal vote (%)",
     )
-    sentence = title + " (cohesion differing by 20 points or more)." if len(differ) else title + "."
+    sentence = title + f" (cohesion differing by {gap} or more)." if len(differ) else title + "."
     return Finding("cohesion", sentence, "", chart, co, headline=sentence, texts=p.all_texts)
 
 
 def moved_with_us(ctx) -> Finding:
-    """From Feb 2025: which states moved toward the US position on Ukraine relative to their own
+    """From :data:`~unga_brief.analysis.movement.MOVEMENT_FROM`: which states moved toward the US position on Ukraine relative to their own
     2022–24 votes, by their Gaza profile."""
     p = ctx.params
     dates = ctx.catalog.set_index("id").loc[p.ukraine_texts, "date"]
@@ -437,18 +449,18 @@ def moved_with_us(ctx) -> Finding:
             f"{since:%b %Y}; the window has {plural(int((dates < since).sum()), 'text')} before and "
             f"{plural(int((dates >= since).sum()), 'text')} from then, so it is left out."
         )
-        return _missing("moved_with_us", why)
+        return left_out_finding("moved_with_us", why)
     m = mv.moved_with_us(ctx.votes, ukraine_texts=p.ukraine_texts, since=mv.MOVEMENT_FROM)
     known = m[~m["moved"].astype(str).str.startswith("unknown")]
     if known.empty:
-        why = "No state has Ukraine votes both before and after Feb 2025 in the window."
-        return Finding("moved_with_us", why, "", None, m, headline=why, left_out=why)
+        why = f"No state has Ukraine votes both before and from {since:%b %Y} in the window."
+        return left_out_finding("moved_with_us", why)
     ct = mv.movement_crosstab(m, ctx.votes, gaza_texts=p.gaza_texts, window=p.window)
     toward = m[m["moved"] == "toward the US"]
     away = m[m["moved"] == "away from the US"]
     unknown = m[m["moved"].astype(str).str.startswith("unknown")]
     sentence = (
-        f"From Feb 2025 {plural(len(toward), 'state')} moved toward the US position on Ukraine "
+        f"From {since:%b %Y} {plural(len(toward), 'state')} moved toward the US position on Ukraine "
         f"against their own earlier votes ({names(sorted(toward['display_name']), 6)}) and "
         f"{number(len(away))} moved away; {number(len(unknown))} are counted apart (earlier or "
         "later votes unknown)."
