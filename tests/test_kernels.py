@@ -84,6 +84,24 @@ def test_the_first_failure_stops_the_notebooks_not_yet_started(tmp_path):
     assert not (out / "good.ipynb").exists()
 
 
+def test_a_failure_after_a_notebook_stops_the_rest_too(tmp_path):
+    """``done`` (rendering the notebook's HTML) failing counts as the run's first failure."""
+    for name in ("one", "two", "three"):
+        _notebook(tmp_path / f"{name}.ipynb", "print('ran')")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def done(name):
+        raise OSError(f"cannot render {name}")
+
+    with (
+        KernelPool(1, cwd=tmp_path, warm_up="") as pool,
+        pytest.raises(OSError, match="cannot render one"),
+    ):
+        pool.run(["one", "two", "three"], _execute(tmp_path, out), done=done)
+    assert not (out / "three.ipynb").exists()
+
+
 def test_a_kernel_that_cannot_warm_up_fails_the_run_with_a_render_error(tmp_path):
     _notebook(tmp_path / "nb.ipynb", "print('ran')")
     out = tmp_path / "out"

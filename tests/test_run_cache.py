@@ -211,3 +211,16 @@ def test_the_context_draws_a_shared_finding_chart_through_the_cache(project, tmp
     assert (ctx.figures_dir / "01_gaza_trend.svg").read_bytes() == (
         alone.figures_dir / "01_gaza_trend.svg"
     ).read_bytes()
+
+
+def test_a_project_without_the_assembly_layer_still_shares_its_findings(project, tmp_path):
+    """The whole-Assembly layer is optional (a project may not have it): the run's one pass
+    then shares everything else instead of failing and leaving every notebook to recompute."""
+    import shutil
+
+    shutil.rmtree(project.data / "assembly")
+    params = open_context({"output_dir": str(tmp_path / "p")}, paths=project).params
+    folder = _prepare(project, params)
+    assert (folder / "all_findings.pkl").is_file() and (folder / "ballots.pkl").is_file()
+    assert not (folder / "assembly_layer.pkl").exists()
+    assert run_cache.load_entry(folder, ("finding", "us_all_votes")).left_out

@@ -135,7 +135,7 @@ def _cmd_fetch(args: argparse.Namespace, paths: Paths) -> int:
             topic=args.topic,
             series=args.series,
             base=args.base_url,
-            progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+            progress=_say,
         )
     if res.ingest is None:
         print("nothing fetched: no voting record matched")
@@ -199,9 +199,6 @@ def _cmd_params(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
-    def progress(msg: str) -> None:
-        print(one_line(msg, 1000), file=sys.stderr, flush=True)
-
     from unga_brief.pipeline import run
 
     run(
@@ -209,7 +206,7 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
         args.params,
         force=args.force,
         jobs=args.jobs,
-        progress=progress,
+        progress=_say,
         refresh=args.refresh,
         lock_wait=args.wait,
     )

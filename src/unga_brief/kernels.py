@@ -211,7 +211,8 @@ class KernelPool:
         for _ in self._workers:
             self._jobs.put(None)
         for w in self._workers:
-            w.join(timeout)
+            if w.is_alive():  # a worker that never started (a failed start) has nothing to join
+                w.join(timeout)
 
     def run(
         self,
@@ -233,7 +234,11 @@ class KernelPool:
                 if error is None:
                     error = e
                     self._stopped.set()
-            elif _out is not None:
-                done(name)
+            elif _out is not None and error is None:
+                try:
+                    done(name)
+                except BaseException as e2:  # e.g. rendering its HTML failed: stop the rest too
+                    error = e2
+                    self._stopped.set()
         if error is not None:
             raise error

@@ -300,8 +300,9 @@ def run(
         report_dir, figures_dir = staging / "report", staging / "figures"
         executed = staging / "executed"
         # The kernels start (and import the stack) while the shared frames are computed.
-        kernels = start_kernels(paths, jobs).start()
+        kernels = start_kernels(paths, jobs)
         try:
+            kernels.start()
             try:
                 for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
                     d.mkdir(parents=True)

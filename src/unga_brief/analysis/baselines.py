@@ -27,6 +27,7 @@ import pandas as pd
 
 from unga_brief.analysis.hedging import country_profiles
 from unga_brief.core.errors import ParameterError
+from unga_brief.core.vocab import US
 
 PERIODS = ("year", "session")
 COINCIDENCE_TABLE_COLUMNS = [
@@ -207,7 +208,7 @@ def _vote_codes(a: pd.DataFrame) -> np.ndarray:
 
 
 def coincidence_all_votes(
-    assembly: pd.DataFrame, *, reference: str = "USA", window: tuple | None = None
+    assembly: pd.DataFrame, *, reference: str = US, window: tuple | None = None
 ) -> pd.DataFrame:
     """Coincidence with the United States on all General Assembly roll calls of a calendar
     year, counted as the State Department's annual report "Voting Practices in the United

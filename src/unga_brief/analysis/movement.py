@@ -15,9 +15,8 @@ from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
 from unga_brief.analysis.hedging import country_profiles
 from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import ParameterError
-from unga_brief.core.vocab import VOTE_SCORE
+from unga_brief.core.vocab import US, VOTE_SCORE
 
-US = "USA"
 MOVES = ("toward the US", "away from the US", "no move", "unknown earlier", "unknown later")
 
 

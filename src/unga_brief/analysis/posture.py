@@ -34,7 +34,7 @@ from unga_brief.analysis.definitions import (
 from unga_brief.analysis.membership import bloc_membership, undated_texts
 from unga_brief.analysis.text_selection import order_texts, select_texts, topic_texts
 from unga_brief.core.errors import ParameterError, UnknownCountry, UnknownText
-from unga_brief.core.vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, VOTE_CODES, VOTE_WORDS
+from unga_brief.core.vocab import COINCIDENCE_METHODS, OFFICIAL_COLUMNS, US, VOTE_CODES, VOTE_WORDS
 from unga_brief.data.catalog import text_label
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "coincidence_2021",
 ]
 
-US = "USA"
 _INFO = ["text_id", "name", "date", "body", "kind", "topic", "series", "short_title"]
 
 

@@ -15,13 +15,13 @@ once for its fetches, ingests and notebooks.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from unga_brief.core.clock import utc_now
 from unga_brief.core.errors import LockedError, one_line
 from unga_brief.core.paths import Paths
 
@@ -77,7 +77,7 @@ def project_lock(paths: Paths, command: str, *, wait: float | None = None) -> It
                         + f"{waited}; try again when it ends"
                     ) from None
                 time.sleep(_POLL_S)
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = utc_now()
         f.seek(0)
         f.truncate()
         f.write(f"unga-brief {command}, pid {os.getpid()}, since {now}\n")

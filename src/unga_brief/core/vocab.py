@@ -7,6 +7,9 @@ Every module that needs one of these names imports it from here; nothing else de
 
 from __future__ import annotations
 
+#: The United States, whose posture the briefing traces (ISO 3166-1 alpha-3).
+US = "USA"
+
 #: Vote codes in their display order: Yes, No, Abstain, Non-voting (absent, did not vote, or no
 #: vote under Article 19 — the record rarely says which).
 VOTES: tuple[str, ...] = ("Y", "N", "A", "X")

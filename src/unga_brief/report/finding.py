@@ -29,7 +29,6 @@ from unga_brief.report.words import (
 FIRM_TOLERANCE = 0.1
 #: A yearly figure resting on fewer texts than this is marked as thin (drawn hollow, n shown).
 THIN_TEXTS = 3
-US = "USA"
 #: Plain confidence labels of page 1 (explained once there).
 CONFIDENCE = {
     True: "firm",

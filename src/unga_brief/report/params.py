@@ -27,7 +27,7 @@ import yaml
 
 from unga_brief.core.errors import ParameterError
 from unga_brief.core.paths import Paths
-from unga_brief.core.vocab import COINCIDENCE_METHODS, SET_KINDS, TOPICS
+from unga_brief.core.vocab import COINCIDENCE_METHODS, SET_KINDS, TOPICS, US
 
 if TYPE_CHECKING:  # pandas is imported where it is used: `unga-brief run` with nothing
     import pandas as pd  # changed reads params.yaml without paying for it (issue 17)
@@ -416,7 +416,7 @@ def resolve(
         )
     partners = _list_of_str("us_partners", given["us_partners"])
     bad = [p for p in partners if p not in known_groups and p not in set(members["iso3"])]
-    if bad or "USA" in partners:
+    if bad or US in partners:
         raise ParameterError(
             f"parameter us_partners: {', '.join(bad or ['USA'])} is not a group or another Member State"
         )
@@ -455,19 +455,4 @@ def resolve(
         report_title=title,
         report_date=given["report_date"],
         formats=formats,
-    )
-
-
-def from_notebook(namespace: dict, paths: Paths | None = None) -> Params:
-    """Resolve the parameters a notebook's ``parameters`` cell (its globals) defined, merged
-    over params.yaml."""
-    from unga_brief.data.catalog import load_catalog
-    from unga_brief.data.members import load_groups, load_members
-
-    paths = paths or Paths.default()
-    return resolve(
-        notebook_values(namespace, paths),
-        load_catalog(paths),
-        load_members(paths),
-        load_groups(paths),
     )

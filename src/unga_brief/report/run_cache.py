@@ -71,21 +71,17 @@ def digest(per_file: dict[str, str], params) -> str:
 def compute_shared(ctx) -> dict:
     """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache):
     the frames of :data:`SHARED`, then the briefing's findings (their file name -> value)."""
-    from unga_brief.analysis.baselines import coincidence_all_votes
-    from unga_brief.data.assembly import load_assembly
     from unga_brief.report import finding
     from unga_brief.report.briefing_findings import EXTRA, LISTS
 
     for firm in (False, True):
         finding.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
     finding.us_votes(ctx)
-    layer = ctx.cached("assembly_layer", lambda: load_assembly(ctx.paths))
-    ctx.cached("coincidence_all_votes", lambda: coincidence_all_votes(layer))
-    out = {name: ctx.cache[key] for key, name in SHARED.items()}
-    for name in LISTS:
-        out[name] = ctx.briefing_findings(name)
+    out = {name: ctx.briefing_findings(name) for name in LISTS}
     for key in EXTRA:
         ctx.finding(key)
+    # The findings fill the Assembly layer's entries, where the project has that layer.
+    out.update({name: ctx.cache[key] for key, name in SHARED.items() if key in ctx.cache})
     for key in [k for k in ctx.cache if isinstance(k, tuple) and k[0] == "finding"]:
         out[f"{FINDING_PREFIX}{key[1]}"] = ctx.cache[key]
     return out

@@ -18,7 +18,7 @@ from unga_brief.analysis import baselines as bl
 from unga_brief.analysis import movement as mv
 from unga_brief.analysis import thresholds as th
 from unga_brief.analysis import weights as wt
-from unga_brief.core.vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS
+from unga_brief.core.vocab import COINCIDENCE_LABELS, TOPIC_WORDS, TOPICS, US
 from unga_brief.report import chart_style, charts, charts_over_time
 from unga_brief.report.finding import (
     THIN_TEXTS,
@@ -381,7 +381,7 @@ def agreement_uncertainty(ctx) -> pd.DataFrame:
     """Agreement of the US with each focus country per topic, with kappa and bootstrap
     intervals over texts (seeded)."""
     p = ctx.params
-    states = list(dict.fromkeys(["USA", *p.focus_countries]))  # the US and each focus country
+    states = list(dict.fromkeys([US, *p.focus_countries]))  # the US and each focus country
     pa = ag.pair_agreement(
         ctx.ballots(),
         states,
@@ -390,7 +390,7 @@ def agreement_uncertainty(ctx) -> pd.DataFrame:
         window=p.window,
         seed=0,
     )
-    return pa[(pa["iso3_a"] == "USA") | (pa["iso3_b"] == "USA")].reset_index(drop=True)
+    return pa[(pa["iso3_a"] == US) | (pa["iso3_b"] == US)].reset_index(drop=True)
 
 
 def cohesion(ctx) -> Finding:
