@@ -14,6 +14,7 @@ from unga_brief.core.vocab import (
     SET_KINDS,
     TOPIC_WORDS,
     TOPICS,
+    US,
     VOTE_VERBS,
     VOTE_WORDS,
 )
@@ -21,7 +22,6 @@ from unga_brief.report import chart_style, charts, charts_over_time
 from unga_brief.report.finding import (
     FIRM_TOLERANCE,
     THIN_TEXTS,
-    US,
     Finding,
     chart_label,
     in_window,
