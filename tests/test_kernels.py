@@ -130,3 +130,25 @@ def test_the_warm_up_imports_modules_that_exist():
     assert len(names) >= 5
     for name in names:
         importlib.import_module(name)
+
+
+def test_code_run_everywhere_runs_in_each_kernel_and_a_failure_stops_no_notebook(tmp_path):
+    """The run's analysis pass (:meth:`KernelPool.run_everywhere`): one share per kernel, in
+    two processes; its failure is raised, and the notebooks after it still run, each in a
+    clean namespace."""
+    _notebook(tmp_path / "nb.ipynb", "print('leaked' in globals())")
+    out = tmp_path / "out"
+    out.mkdir()
+    code = (
+        "import os, pathlib, time\n"
+        "leaked = 1\n"
+        f"pathlib.Path({str(tmp_path)!r}, f'ran-{{os.getpid()}}').touch()\n"
+        "time.sleep(1)  # each share keeps its kernel busy: the other kernel takes the next\n"
+    )
+    with KernelPool(2, cwd=tmp_path, warm_up="") as pool:
+        pool.run_everywhere(code, "analysis pass")
+        assert len(list(tmp_path.glob("ran-*"))) == 2  # two kernels, one share each
+        with pytest.raises(RenderError, match=r"analysis pass \(\d of 2\) failed: ValueError"):
+            pool.run_everywhere("leaked = 1\nraise ValueError('on purpose')", "analysis pass")
+        pool.run(["nb"], _execute(tmp_path, out))
+    assert _text(out / "nb.ipynb").strip() == "False"

@@ -202,9 +202,14 @@ def test_a_shared_chart_is_drawn_once_and_written_as_charts_save_writes_it(
 def test_the_context_draws_a_shared_finding_chart_through_the_cache(project, tmp_path):
     folder = _prepare(project, open_context({"output_dir": ""}, paths=project).params)
     ns = {"output_dir": str(tmp_path / "nb"), "cache_dir": str(folder)}
+    # The run's analysis pass drew every shared finding's chart: a notebook copies it.
+    from unga_brief.report.briefing_findings import every_key
+
+    drawn = {p.name for p in (folder / run_cache.CHARTS).iterdir()}
+    with_chart = {k for k in every_key() if run_cache.load_entry(folder, ("finding", k)).chart}
+    assert drawn == with_chart and "gaza_trend" in drawn
     ctx = open_context(ns, paths=project)
     ctx.show(ctx.finding("gaza_trend").chart, "01_gaza_trend")
-    assert (folder / run_cache.CHARTS / "gaza_trend" / "figure.html").is_file()
     alone = open_context({"output_dir": str(tmp_path / "alone")}, paths=project)
     alone.show(alone.finding("gaza_trend").chart, "01_gaza_trend")
     assert not alone.chart_keys  # no run cache: drawn directly
@@ -221,6 +226,60 @@ def test_a_project_without_the_assembly_layer_still_shares_its_findings(project,
     shutil.rmtree(project.data / "assembly")
     params = open_context({"output_dir": str(tmp_path / "p")}, paths=project).params
     folder = _prepare(project, params)
-    assert (folder / "all_findings.pkl").is_file() and (folder / "ballots.pkl").is_file()
+    assert not run_cache.missing_entries(folder) and (folder / "ballots.pkl").is_file()
     assert not (folder / "assembly_layer.pkl").exists()
     assert run_cache.load_entry(folder, ("finding", "us_all_votes")).left_out
+
+
+def test_the_analysis_pass_shared_out_by_two_processes_computes_each_finding_once(
+    project, standalone, tmp_path
+):
+    """``unga-brief run`` shares the pass out among its kernels (:func:`run_cache.compute_part`
+    in each, every finding taken by the first free): two processes at once compute every
+    finding exactly once, and the folder holds what one process alone writes."""
+    import concurrent.futures
+    import multiprocessing
+
+    from unga_brief.report.briefing_findings import every_key
+
+    def fresh(name):
+        folder = tmp_path / name
+        folder.mkdir()
+        with (folder / run_cache.RESOLVED_PARAMS).open("wb") as f:
+            pickle.dump(standalone.params, f)
+        return folder
+
+    args = (str(project.root), str(project.sources), None)
+    alone = fresh("alone")
+    assert run_cache.compute_part(alone, *args) == every_key()
+    assert run_cache.compute_part(alone, *args) == []  # all taken: nothing computed again
+    both = fresh("both")
+    spawn = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=spawn) as pool:
+        shares = list(pool.map(run_cache.compute_part, [both, both], *zip(args, args)))
+    assert sorted(k for share in shares for k in share) == sorted(every_key())
+    assert not run_cache.missing_entries(both)
+    names = {p.relative_to(alone) for p in alone.rglob("*") if p.is_file()}
+    assert names == {p.relative_to(both) for p in both.rglob("*") if p.is_file()}
+    for key in every_key():
+        _same_finding(
+            run_cache.load_entry(both, ("finding", key)),
+            run_cache.load_entry(alone, ("finding", key)),
+        )
+    for chart in (alone / run_cache.CHARTS).rglob("*.svg"):
+        assert chart.read_bytes() == (both / chart.relative_to(alone)).read_bytes()
+
+
+def test_a_failing_finding_fails_the_pass_and_leaves_no_cache_folder(
+    project, standalone, monkeypatch
+):
+    from unga_brief.report import briefing_findings
+
+    def broken(ctx):
+        raise ValueError("broken on purpose")
+
+    makers = briefing_findings.makers()
+    monkeypatch.setattr(briefing_findings, "makers", lambda: {**makers, "cohesion": broken})
+    with pytest.raises(ValueError, match="broken on purpose"):
+        _prepare(project, standalone.params)
+    assert [p.name for p in (project.build / "cache").iterdir()] == []

@@ -132,26 +132,10 @@ class _Worker(threading.Thread):
 
     def _step(self, code: str, what: str) -> None:
         """Run ``code`` in the kernel, recording nothing; raise KernelError if it fails."""
-        from jupyter_core.utils import run_sync
-
-        kc = self.km.client()
         try:
-            kc.start_channels()
-            run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-            reply = run_sync(kc.execute_interactive)(
-                code,
-                silent=True,
-                store_history=False,
-                timeout=STEP_TIMEOUT,
-                output_hook=lambda _msg: None,
-            )
+            execute_code(self.km, code, what)
         finally:
             self._close_clients()
-        content = reply.get("content", {})
-        if content.get("status") != "ok":
-            raise KernelError(
-                f"kernel {what} failed: {content.get('ename', '?')}: {content.get('evalue', '')}"
-            )
 
     def _close_clients(self) -> None:
         if self.km is None:
@@ -160,6 +144,28 @@ class _Worker(threading.Thread):
             with contextlib.suppress(Exception):
                 kc.stop_channels()
         self.km.opened.clear()
+
+
+def execute_code(km, code: str, what: str) -> None:
+    """Run ``code`` in the kernel of ``km``, recording nothing (no output kept, no history);
+    raise KernelError naming ``what`` if it fails. The caller closes the client it opens."""
+    from jupyter_core.utils import run_sync
+
+    kc = km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+    reply = run_sync(kc.execute_interactive)(
+        code,
+        silent=True,
+        store_history=False,
+        timeout=STEP_TIMEOUT,
+        output_hook=lambda _msg: None,
+    )
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        raise KernelError(
+            f"kernel {what} failed: {content.get('ename', '?')}: {content.get('evalue', '')}"
+        )
 
 
 def _not_running(name: str, _km) -> Path:
@@ -213,6 +219,19 @@ class KernelPool:
         for w in self._workers:
             if w.is_alive():  # a worker that never started (a failed start) has nothing to join
                 w.join(timeout)
+
+    def run_everywhere(self, code: str, what: str) -> None:
+        """Run ``code`` once per kernel, at once (each job to the first free kernel: a kernel
+        that is not ready yet leaves its share to the others), recording nothing; the kernels'
+        namespaces are reset before the next notebook. Raises the first failure (KernelError)
+        once all have ended."""
+        jobs = [f"{what} ({i + 1} of {len(self._workers)})" for i in range(len(self._workers))]
+        self._execute = lambda job, km: execute_code(km, code, job)
+        for job in jobs:
+            self._jobs.put(job)
+        errors = [e for _job, _out, e in (self._results.get() for _ in jobs) if e is not None]
+        if errors:  # the notebooks still run: unlike :meth:`run`, nothing is stopped
+            raise errors[0]
 
     def run(
         self,

@@ -267,46 +267,50 @@ def run(
             )
             return json.loads(dest.manifest.read_text(encoding="utf-8"))
 
-        skip_unused_iri_grammar()
-        t = time.perf_counter()
-        from unga_brief.data.catalog import load_catalog
-        from unga_brief.data.members import load_groups, load_members
-        from unga_brief.data.validate import validate_data
-        from unga_brief.report.params import resolve
-
-        table = validate_data(paths)
-        P = resolve(given, load_catalog(paths), load_members(paths), load_groups(paths))
-        timings["validate"] = round(time.perf_counter() - t, 2)
-        progress(
-            f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
-            + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
-        )
-        if "pdf" in P.formats:
-            from unga_brief.report.render import CHROMIUM_MISSING, find_chromium
-
-            if find_chromium() is None:  # fail before any notebook runs; nothing is touched
-                raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
-        for target in list(dest.layout.values()) + [paths.build / "executed"]:
-            if target.exists() and not target.is_dir():
-                raise RenderError(f"cannot publish outputs: {target} exists and is not a folder")
-
-        try:
-            paths.build.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
-        except OSError as e:
-            raise RenderError(
-                f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
-            ) from None
-        report_dir, figures_dir = staging / "report", staging / "figures"
-        executed = staging / "executed"
-        # The kernels start (and import the stack) while the shared frames are computed.
+        # The kernels start (and import the stack) while the data are validated; they then
+        # compute the shared frames and findings, and run the notebooks.
         kernels = start_kernels(paths, jobs)
+        staging = None
         try:
             kernels.start()
+            skip_unused_iri_grammar()
+            t = time.perf_counter()
+            from unga_brief.data.catalog import load_catalog
+            from unga_brief.data.members import load_groups, load_members
+            from unga_brief.data.validate import validate_data
+            from unga_brief.report.params import resolve
+
+            table = validate_data(paths)
+            P = resolve(given, load_catalog(paths), load_members(paths), load_groups(paths))
+            timings["validate"] = round(time.perf_counter() - t, 2)
+            progress(
+                f"[1/4] data valid: {len(table)} texts; parameters valid ({timings['validate']} s)"
+                + (f"; what-if: {describe(dest.changes)}" if dest.whatif else "")
+            )
+            if "pdf" in P.formats:
+                from unga_brief.report.render import CHROMIUM_MISSING, find_chromium
+
+                if find_chromium() is None:  # fail before any notebook runs; nothing is touched
+                    raise RenderError(f"{CHROMIUM_MISSING}; or run with formats: [html]")
+            for target in list(dest.layout.values()) + [paths.build / "executed"]:
+                if target.exists() and not target.is_dir():
+                    raise RenderError(
+                        f"cannot publish outputs: {target} exists and is not a folder"
+                    )
+
+            try:
+                paths.build.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=RUN_STAGING_PREFIX, dir=paths.build))
+            except OSError as e:
+                raise RenderError(
+                    f"cannot write outputs: {e.filename or paths.build}: {e.strerror or e}"
+                ) from None
+            report_dir, figures_dir = staging / "report", staging / "figures"
+            executed = staging / "executed"
             try:
                 for d in (report_dir / "notebooks", report_dir / "tables", figures_dir, executed):
                     d.mkdir(parents=True)
-                shared = _shared_frames(paths, P, per_file, progress, timings, table)
+                shared = _shared_frames(paths, P, per_file, progress, timings, table, kernels)
                 manifest = {
                     "inputs_sha256": digest,
                     "inputs": per_file,
@@ -356,7 +360,8 @@ def run(
             raise
         finally:
             kernels.close()
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _arrange(
@@ -385,14 +390,15 @@ def _arrange(
     return moves
 
 
-def _shared_frames(paths, P, per_file, progress, timings, table) -> Path | None:
-    """The frames several notebooks use, computed once for the run (:mod:`unga_brief.report.run_cache`);
-    None when they cannot be cached: then each notebook computes its own, with the same result."""
+def _shared_frames(paths, P, per_file, progress, timings, table, kernels=None) -> Path | None:
+    """The frames and findings several notebooks use, computed once for the run
+    (:mod:`unga_brief.report.run_cache`), shared out among the run's ``kernels``; None when they
+    cannot be cached: then each notebook computes its own, with the same result."""
     from unga_brief.report import run_cache
 
     t = time.perf_counter()
     try:
-        folder = run_cache.prepare(paths, P, per_file, validated=table)
+        folder = run_cache.prepare(paths, P, per_file, validated=table, pool=kernels)
     except Exception as e:  # never fatal: the notebooks compute the frames themselves
         progress(f"[1/4] shared frames not cached ({type(e).__name__}: {first_line(e)})")
         return None

@@ -15,8 +15,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-#: The two lists of the briefing, in the order of page 1 (what ``04_briefing`` reads).
-LISTS = ("all_findings", "all_weighing")
+#: The two lists of the briefing (what ``04_briefing`` reads): each finding's key, in the order
+#: of page 1. The one place that says which findings the briefing shows, and in what order.
+LISTS = {
+    "all_findings": (
+        "latest_ukraine_vote",
+        "us_with_russia",
+        "us_gaza",
+        "ukraine_trend",
+        "gaza_trend",
+        "hedgers",
+        "abstention_by_group",
+        "switchers",
+        "partners",
+        "coincidence",
+        "coverage",
+    ),
+    "all_weighing": (
+        "weighted",
+        "baseline_ukraine",
+        "baseline_gaza",
+        "us_all_votes",
+        "thresholds",
+        "cohesion",
+        "moved_with_us",
+    ),
+}
 #: Findings shown outside those lists but by more than one notebook.
 EXTRA = ("profile_map", "us_timeline")
 
@@ -49,15 +73,17 @@ def makers() -> dict[str, Callable]:
     }
 
 
-def compute_list(ctx, name: str) -> list:
-    """One of the briefing's lists (:data:`LISTS`), computed by its own function."""
-    from unga_brief.report import findings, weighing
+def every_key() -> list[str]:
+    """Every finding the run computes once: the briefing's lists in order, then :data:`EXTRA`."""
+    return [k for keys in LISTS.values() for k in keys] + list(EXTRA)
 
-    if name == "all_findings":
-        return findings.all_findings(ctx)
-    if name == "all_weighing":
-        return weighing.all_weighing(ctx)
-    raise KeyError(f"no list of findings named {name!r} (known: {', '.join(LISTS)})")
+
+def compute_list(ctx, name: str) -> list:
+    """One of the briefing's lists (:data:`LISTS`): each finding through ``ctx.finding`` (computed
+    once per context, or read from the run's cache)."""
+    if name not in LISTS:
+        raise KeyError(f"no list of findings named {name!r} (known: {', '.join(LISTS)})")
+    return [ctx.finding(key) for key in LISTS[name]]
 
 
 def compute_one(ctx, key: str):

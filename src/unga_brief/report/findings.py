@@ -26,14 +26,6 @@ from unga_brief.report.finding import (
     us_votes,
     window_catalog,
 )
-from unga_brief.report.us_position import (
-    coincidence,
-    latest_ukraine_vote,
-    partners,
-    us_gaza,
-    us_with_russia,
-)
-from unga_brief.report.who_abstains import abstention_by_group, hedgers, switchers, topic_trend
 from unga_brief.report.words import (
     DASH,
     capital,
@@ -208,20 +200,11 @@ def parameter_differences(ctx) -> list[tuple[str, object, object]]:
 
 
 def all_findings(ctx) -> list[Finding]:
-    """The findings of the briefing, in the order of page 1."""
-    return [
-        latest_ukraine_vote(ctx),
-        us_with_russia(ctx),
-        us_gaza(ctx),
-        topic_trend(ctx, "ukraine"),
-        topic_trend(ctx, "gaza"),
-        hedgers(ctx),
-        abstention_by_group(ctx),
-        switchers(ctx),
-        partners(ctx),
-        coincidence(ctx),
-        coverage(ctx),
-    ]
+    """The findings of the briefing, in the order of page 1
+    (:data:`unga_brief.report.briefing_findings.LISTS`), each computed by its own function."""
+    from unga_brief.report.briefing_findings import LISTS, compute_one
+
+    return [compute_one(ctx, key) for key in LISTS["all_findings"]]
 
 
 __all__ = [

@@ -1,17 +1,19 @@
 """One analysis pass per run: what several notebooks share, computed once.
 
-``unga-brief run`` calls :func:`prepare` before starting the notebooks: it loads the frames
-(:func:`unga_brief.data.frames.load_frames`), computes the shared ones (both ballots frames, both
-profiles, the US record, the whole-Assembly layer and its coincidence with the US) and every
-finding of the briefing (:mod:`unga_brief.report.briefing_findings`), and pickles them, with the run's
-validation table, into ``build/cache/<digest>/``, the digest covering the data files, the package and the
-resolved parameters. The folder is written under a temporary name and renamed when complete, so
-a folder that exists is whole. The notebooks get its path as the injected parameter
+``unga-brief run`` calls :func:`prepare` before the notebooks: the run's kernels (warm, the
+stack imported) share out the analysis pass (:func:`compute_part` in each, every finding taken
+by the first kernel free): they load the frames (:func:`unga_brief.data.frames.load_frames`),
+compute the shared ones (both ballots frames, both profiles, the US record, the whole-Assembly
+layer and its coincidence with the US) and every finding of the briefing
+(:mod:`unga_brief.report.briefing_findings`), draw each finding's chart, and pickle them, with
+the run's validation table, into ``build/cache/<digest>/``, the digest covering the data files,
+the package and the resolved parameters. The folder is written under a temporary name and
+renamed when complete (every finding there), so a folder that exists is whole. The notebooks get its path as the injected parameter
 ``cache_dir``; :func:`unga_brief.report.context.open_context` then reads the frames from it, and
 ``Context.cached`` reads a shared entry from it before computing it (``Context.finding``,
 ``Context.briefing_findings`` and ``Context.validated`` go through it). The chart of a shared
-finding is drawn by the first notebook that shows it, into ``charts/<key>/`` of the same folder,
-and copied by the others (:func:`save_chart`).
+finding, drawn by the pass into ``charts/<key>/`` of the same folder, is copied by every
+notebook that shows it (:func:`save_chart`).
 
 A notebook run by hand (no ``cache_dir``) computes everything itself, with the same result; a
 cache that is missing, unreadable or built for other parameters is ignored and the frames are
@@ -41,14 +43,17 @@ SHARED = {
     "assembly_layer": "assembly_layer",
     "coincidence_all_votes": "coincidence_all_votes",
 }
-#: The briefing's findings (:mod:`unga_brief.report.briefing_findings`), computed once too: its two
-#: lists (``all_findings.pkl``, ``all_weighing.pkl``, what ``04_briefing`` reads) and each
-#: finding alone (``finding-<key>.pkl``, what an analysis notebook reads).
+#: The briefing's findings (:mod:`unga_brief.report.briefing_findings`), computed once too, each
+#: alone (``finding-<key>.pkl``: what every notebook reads, ``04_briefing`` through its two lists).
 FINDING_PREFIX = "finding-"
 FRAMES = "frames"
 #: The validation table of the run's data (``Context.validated``).
 VALIDATED = "validated"
 PARAMS = "params.json"
+#: The resolved parameters, for the kernels that compute the findings (:func:`compute_part`).
+RESOLVED_PARAMS = "resolved-params.pkl"
+#: Which process took which part of the analysis pass (removed before the folder is complete).
+CLAIMS = ".claims"
 #: Cache folders kept under build/cache/ (the newest; older ones are removed).
 KEEP = 3
 
@@ -68,23 +73,16 @@ def digest(per_file: dict[str, str], params) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def compute_shared(ctx) -> dict:
-    """Compute every shared entry in ``ctx`` (the findings' own functions fill its cache):
-    the frames of :data:`SHARED`, then the briefing's findings (their file name -> value)."""
-    from unga_brief.report import finding
-    from unga_brief.report.briefing_findings import EXTRA, LISTS
-
-    for firm in (False, True):
-        finding.profiles(ctx, firm_only=firm)  # and the ballots frame it reads
-    finding.us_votes(ctx)
-    out = {name: ctx.briefing_findings(name) for name in LISTS}
-    for key in EXTRA:
-        ctx.finding(key)
-    # The findings fill the Assembly layer's entries, where the project has that layer.
-    out.update({name: ctx.cache[key] for key, name in SHARED.items() if key in ctx.cache})
-    for key in [k for k in ctx.cache if isinstance(k, tuple) and k[0] == "finding"]:
-        out[f"{FINDING_PREFIX}{key[1]}"] = ctx.cache[key]
-    return out
+def _claim(folder: Path, name: str) -> bool:
+    """Claim ``name`` for this process (the first to ask gets it): a run's analysis pass is
+    shared out among its kernels this way, each taking the next finding not yet taken."""
+    claims = folder / CLAIMS
+    claims.mkdir(exist_ok=True)
+    try:
+        os.close(os.open(claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _dump(obj, path: Path) -> None:
@@ -92,18 +90,23 @@ def _dump(obj, path: Path) -> None:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def prepare(paths: Paths, params, per_file: dict[str, str], validated=None) -> Path:
-    """The cache folder of these inputs, computed and written when absent (atomically).
-    ``validated``: the table :func:`unga_brief.data.validate.validate_data` returned for these data
-    files in this run (shared as ``validated.pkl``: ``00_data`` shows it)."""
+def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | None = None) -> list:
+    """This process's share of the analysis pass into ``folder`` (the cache folder being
+    written; the parameters are its ``resolved-params.pkl``): each finding not yet claimed by
+    another process (:func:`~unga_brief.report.briefing_findings.every_key`, in order) is computed,
+    pickled (``finding-<key>.pkl``) and its chart drawn in both layouts (:func:`draw_chart`); then
+    the frames of :data:`SHARED` this process computed, where no other process wrote them yet.
+    Run in each of the run's kernels at once (or alone in the run's process); returns the keys
+    this process computed."""
     from unga_brief.data.frames import load_frames
+    from unga_brief.report import finding
+    from unga_brief.report.briefing_findings import every_key
     from unga_brief.report.context import Context
 
-    root = paths.build / "cache"
-    folder = root / digest(per_file, params)
-    if folder.is_dir():
-        os.utime(folder)  # the newest is kept
-        return folder
+    folder = Path(folder)
+    paths = Paths(Path(root), Path(sources), Path(data_dir) if data_dir else None)
+    with (folder / RESOLVED_PARAMS).open("rb") as f:
+        params = pickle.load(f)
     frames = load_frames(paths)
     ctx = Context.from_frames(
         params,
@@ -113,19 +116,75 @@ def prepare(paths: Paths, params, per_file: dict[str, str], validated=None) -> P
         council=frames.council,
         votes=frames.votes,
         electorate=frames.electorate,
-        out_dir=root,  # nothing is written there: only the cache is filled
+        out_dir=folder,  # nothing is written there: only the context's cache is filled
         paths=paths,
     )
-    shared = compute_shared(ctx)
+    if _claim(folder, FRAMES):
+        _dump(frames, folder / f"{FRAMES}.pkl")
+        for firm in (False, True):  # the frames every notebook reads, findings or not
+            finding.profiles(ctx, firm_only=firm)
+        finding.us_votes(ctx)
+    done = []
+    for key in every_key():
+        if not _claim(folder, f"{FINDING_PREFIX}{key}"):
+            continue
+        found = ctx.finding(key)
+        _dump(found, folder / f"{FINDING_PREFIX}{key}.pkl")
+        if getattr(found, "chart", None) is not None:
+            draw_chart(found.chart, folder / CHARTS / key)
+        done.append(key)
+    # The findings fill the Assembly layer's entries, where the project has that layer.
+    for key, name in SHARED.items():
+        if key in ctx.cache and _claim(folder, name):
+            _dump(ctx.cache[key], folder / f"{name}.pkl")
+    return done
+
+
+def missing_entries(folder: Path) -> list[str]:
+    """The files a complete analysis pass leaves in ``folder`` that are not there."""
+    from unga_brief.report.briefing_findings import every_key
+
+    names = [FRAMES] + [f"{FINDING_PREFIX}{key}" for key in every_key()]
+    return [n for n in names if not (folder / f"{n}.pkl").is_file()]
+
+
+def pass_code(folder: Path, paths: Paths) -> str:
+    """The code a kernel runs for its share of the analysis pass (:func:`compute_part`)."""
+    data_dir = str(paths.data_dir) if paths.data_dir is not None else None
+    return (
+        "from unga_brief.report.run_cache import compute_part\n"
+        f"compute_part({str(folder)!r}, {str(paths.root)!r}, {str(paths.sources)!r}, {data_dir!r})"
+    )
+
+
+def prepare(paths: Paths, params, per_file: dict[str, str], validated=None, pool=None) -> Path:
+    """The cache folder of these inputs, computed and written when absent (atomically).
+    ``validated``: the table :func:`unga_brief.data.validate.validate_data` returned for these data
+    files in this run (shared as ``validated.pkl``: ``00_data`` shows it). ``pool``: the run's
+    :class:`~unga_brief.kernels.KernelPool`, whose kernels share out the findings and their charts
+    (:func:`compute_part` in each); without one, this process computes them all.
+    Raises when the pass fails or leaves a finding out (the caller then runs without a cache)."""
+    root = paths.build / "cache"
+    folder = root / digest(per_file, params)
+    if folder.is_dir():
+        os.utime(folder)  # the newest is kept
+        return folder
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        _dump(frames, tmp / f"{FRAMES}.pkl")
-        for name, value in shared.items():
-            _dump(value, tmp / f"{name}.pkl")
+        _dump(params, tmp / RESOLVED_PARAMS)
         if validated is not None:
             _dump(validated, tmp / f"{VALIDATED}.pkl")
         (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
+        if pool is None:
+            data_dir = str(paths.data_dir) if paths.data_dir is not None else None
+            compute_part(tmp, str(paths.root), str(paths.sources), data_dir)
+        else:
+            pool.run_everywhere(pass_code(tmp, paths), "analysis pass")
+        missing = missing_entries(tmp)
+        if missing:
+            raise RuntimeError(f"the analysis pass left out {', '.join(missing)}")
+        shutil.rmtree(tmp / CLAIMS, ignore_errors=True)
         try:
             os.rename(tmp, folder)
         except OSError:  # another run wrote the same folder meanwhile: keep that one
@@ -172,11 +231,9 @@ def matches(folder: str | Path, params) -> bool:
 
 def entry_name(key) -> str | None:
     """The file name (without ``.pkl``) of a context cache key that the run shares, or None."""
-    from unga_brief.report.briefing_findings import LISTS
-
     if isinstance(key, tuple) and len(key) == 2 and key[0] == "finding" and isinstance(key[1], str):
         return f"{FINDING_PREFIX}{key[1]}"
-    if isinstance(key, str) and (key in LISTS or key == VALIDATED):
+    if key == VALIDATED:
         return key
     return SHARED.get(key) if isinstance(key, str | tuple) else None
 
@@ -193,36 +250,45 @@ CHARTS = "charts"
 CHART_PLACEHOLDER = "unga-brief-shared-chart"
 
 
+def draw_chart(chart, folder: str | Path) -> None:
+    """Draw a shared finding's chart once for the run into ``folder``
+    (``<cache>/charts/<finding key>/``): what :func:`unga_brief.report.chart_style.save` writes
+    (SVG in both layouts, CSV) under a placeholder name, and the HTML figure it returns, written
+    under a temporary name and renamed when complete. A folder already there is kept (two
+    processes drawing it at the same moment draw the same bytes). Raises OSError."""
+    from unga_brief.report import chart_style
+
+    folder = Path(folder)
+    if (folder / "figure.html").is_file():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        figure = chart_style.save(chart, CHART_PLACEHOLDER, tmp)
+        (tmp / "figure.html").write_text(figure, encoding="utf-8")
+        with contextlib.suppress(OSError):  # another process was quicker: keep its own
+            os.rename(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) -> str:
     """:func:`unga_brief.report.chart_style.save` of a shared finding's chart, drawn once per run.
 
-    The first notebook of the run that shows the chart draws it (SVG in both layouts, CSV, the
-    HTML figure) under a placeholder name into ``folder`` (``<cache>/charts/<finding key>/``,
-    written under a temporary name and renamed when complete); every later one copies the
-    files under its own name and puts its name in the HTML. The files and the HTML are those
-    :func:`~unga_brief.report.chart_style.save` writes and returns for ``name`` (the name appears in the
-    HTML only, never in the SVG or CSV). Two notebooks drawing it at the same moment both
-    draw it (the same bytes); a folder that cannot be read is drawn again, never fatal."""
+    The run's analysis pass draws it (:func:`draw_chart`) into ``folder``; a notebook that
+    shows it copies the files under its own name and puts its name in the HTML (drawing it
+    first if the folder is not there). The files and the HTML are those
+    :func:`~unga_brief.report.chart_style.save` writes and returns for ``name`` (the name appears in
+    the HTML only, never in the SVG or CSV). A folder that cannot be written or read is drawn
+    again, never fatal."""
     import html as html_lib
 
     from unga_brief.report import chart_style
 
     folder = Path(folder)
     placeholder = CHART_PLACEHOLDER
-    if not (folder / "figure.html").is_file():
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
-        except OSError:
-            return chart_style.save(chart, name, figures_dir)
-        try:
-            figure = chart_style.save(chart, placeholder, tmp)
-            (tmp / "figure.html").write_text(figure, encoding="utf-8")
-            with contextlib.suppress(OSError):  # another notebook was quicker: keep its own
-                os.rename(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     try:
+        draw_chart(chart, folder)
         figure = (folder / "figure.html").read_text(encoding="utf-8")
         svg = (folder / f"{placeholder}.svg").read_bytes()
         csv = (folder / f"{placeholder}.csv").read_bytes()

@@ -471,15 +471,11 @@ def moved_with_us(ctx) -> Finding:
 
 
 def all_weighing(ctx) -> list[Finding]:
-    return [
-        weighted(ctx),
-        baseline(ctx, "ukraine"),
-        baseline(ctx, "gaza"),
-        us_all_votes(ctx),
-        thresholds(ctx),
-        cohesion(ctx),
-        moved_with_us(ctx),
-    ]
+    """The weighing findings of the briefing, in the order of page 1
+    (:data:`unga_brief.report.briefing_findings.LISTS`), each computed by its own function."""
+    from unga_brief.report.briefing_findings import LISTS, compute_one
+
+    return [compute_one(ctx, key) for key in LISTS["all_weighing"]]
 
 
 __all__ = [
