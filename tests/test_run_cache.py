@@ -283,3 +283,24 @@ def test_a_failing_finding_fails_the_pass_and_leaves_no_cache_folder(
     with pytest.raises(ValueError, match="broken on purpose"):
         _prepare(project, standalone.params)
     assert [p.name for p in (project.build / "cache").iterdir()] == []
+
+
+def test_a_cached_finding_drops_its_drawn_figure_and_can_draw_it_again(
+    project, standalone, tmp_path
+):
+    """The pass pickles a finding without its chart's figure (its drawing is in the cache); a
+    notebook that cannot read the drawing draws it again from the chart's recipe: same bytes."""
+    from unga_brief.report import chart_style
+
+    folder = _prepare(project, standalone.params)
+    cached = run_cache.load_entry(folder, ("finding", "gaza_trend"))
+    assert cached.chart.fig is None and cached.chart.phone is not None
+    direct = chart_style.save(standalone.finding("gaza_trend").chart, "g", tmp_path / "direct")
+    broken = tmp_path / "no-such" / "charts" / "gaza_trend"
+    broken.parent.parent.write_text("a file where the cache folder should be")
+    again = run_cache.save_chart(cached.chart, "g", tmp_path / "again", broken)
+    assert again == direct
+    for ext in ("svg", "csv"):
+        assert (tmp_path / "again" / f"g.{ext}").read_bytes() == (
+            tmp_path / "direct" / f"g.{ext}"
+        ).read_bytes()

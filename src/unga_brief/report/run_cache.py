@@ -23,6 +23,8 @@ computed (:func:`load_frames_from`, :func:`load_entry` return None).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -129,15 +131,34 @@ def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | No
         if not _claim(folder, f"{FINDING_PREFIX}{key}"):
             continue
         found = ctx.finding(key)
-        _dump(found, folder / f"{FINDING_PREFIX}{key}.pkl")
         if getattr(found, "chart", None) is not None:
             draw_chart(found.chart, folder / CHARTS / key)
+        _dump(without_figure(found), folder / f"{FINDING_PREFIX}{key}.pkl")
         done.append(key)
     # The findings fill the Assembly layer's entries, where the project has that layer.
     for key, name in SHARED.items():
         if key in ctx.cache and _claim(folder, name):
             _dump(ctx.cache[key], folder / f"{name}.pkl")
     return done
+
+
+def without_figure(found):
+    """``found`` as the pass pickles it once its chart is drawn: the chart without its matplotlib
+    figure (a notebook copies the drawing; unpickling a figure costs up to 0.3 s), which
+    :func:`with_figure` draws again from the chart's recipe if ever needed."""
+    chart = getattr(found, "chart", None)
+    if chart is None or not isinstance(chart.phone, functools.partial):
+        return found
+    return dataclasses.replace(found, chart=dataclasses.replace(chart, fig=None))
+
+
+def with_figure(chart):
+    """``chart`` with its figure: drawn again, by the function that drew it, from the same
+    arguments (its phone layout's recipe at print width), when :func:`without_figure` dropped it."""
+    if chart.fig is not None:
+        return chart
+    recipe = chart.phone
+    return recipe.func(*recipe.args, **{**recipe.keywords, "width": None})
 
 
 def missing_entries(folder: Path) -> list[str]:
@@ -264,7 +285,7 @@ def draw_chart(chart, folder: str | Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
-        figure = chart_style.save(chart, CHART_PLACEHOLDER, tmp)
+        figure = chart_style.save(with_figure(chart), CHART_PLACEHOLDER, tmp)
         (tmp / "figure.html").write_text(figure, encoding="utf-8")
         with contextlib.suppress(OSError):  # another process was quicker: keep its own
             os.rename(tmp, folder)
@@ -293,7 +314,7 @@ def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) ->
         svg = (folder / f"{placeholder}.svg").read_bytes()
         csv = (folder / f"{placeholder}.csv").read_bytes()
     except OSError:
-        return chart_style.save(chart, name, figures_dir)
+        return chart_style.save(with_figure(chart), name, figures_dir)
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.svg").write_bytes(svg)
