@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import SHARED_SOURCES, needs_shared
 from fixtures.analysis import frames as F  # noqa: E402
+from pandas.testing import assert_frame_equal
 
 from unga_brief.analysis import agreement as ag
 from unga_brief.analysis import baselines as bl
@@ -228,6 +229,12 @@ def test_pair_agreement_and_matrix_on_the_world(world):
     mat = ag.agreement_matrix(world, ["USA", "FIN", "RUS"], topic="ukraine")
     assert mat.loc["USA", "FIN"] == mat.loc["FIN", "USA"] == pytest.approx(2.5 / 3)
     assert mat.loc["USA", "USA"] == 1.0
+    # Only the pairs with one state: the same rows, each with the same seeded interval.
+    every = ag.pair_agreement(world, ["USA", "FIN", "RUS"], n_boot=200, seed=0)
+    with_us = ag.pair_agreement(world, ["USA", "FIN", "RUS"], n_boot=200, seed=0, only_with="USA")
+    expected = every[(every["iso3_a"] == "USA") | (every["iso3_b"] == "USA")]
+    assert len(with_us) == 4  # (USA, FIN) and (USA, RUS) on each topic
+    assert_frame_equal(with_us, expected.reset_index(drop=True))
 
 
 # --- 6. bloc cohesion ---------------------------------------------------------------------------

@@ -424,11 +424,27 @@ def _build(
     html_s = 0.0
     exporter = html_exporter()  # one for the five notebooks: the templates are loaded once
 
+    def briefing_pages() -> None:
+        t = time.perf_counter()
+        write_html(
+            notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title, exporter=exporter),
+            report_dir / "briefing.html",
+        )
+        timings["html"] = round(time.perf_counter() - t, 2)
+        progress(f"[3/4] briefing HTML rendered ({timings['html']} s)")
+        if "pdf" in P.formats:
+            t = time.perf_counter()
+            html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
+            timings["pdf"] = round(time.perf_counter() - t, 2)
+            progress(f"[3/4] PDF printed ({timings['pdf']} s)")
+
     def to_html(name: str) -> None:
-        """An analysis notebook's HTML, rendered as soon as it is executed (the briefing
-        waits for the end: a failed run stops before its HTML)."""
+        """A notebook's HTML, rendered as soon as it is executed, while the others run (the
+        briefing's PDF too); a notebook failing later still fails the run, and these pages,
+        in the staging folder, are then never published."""
         nonlocal html_s
         if name == BRIEFING:
+            briefing_pages()
             return
         t_html = time.perf_counter()
         write_html(
@@ -441,20 +457,8 @@ def _build(
 
     run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
+    timings["notebook_pages"] = round(html_s, 2)
     stop_point("run-notebooks")
-
-    t = time.perf_counter()
-    write_html(
-        notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title, exporter=exporter),
-        report_dir / "briefing.html",
-    )
-    timings["html"] = round(time.perf_counter() - t + html_s, 2)
-    progress(f"[3/4] HTML rendered ({timings['html']} s)")
-    if "pdf" in P.formats:
-        t = time.perf_counter()
-        html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
-        timings["pdf"] = round(time.perf_counter() - t, 2)
-        progress(f"[3/4] PDF printed ({timings['pdf']} s)")
 
     write_csv(table, report_dir / "coverage.csv")
     timings["total"] = round(time.perf_counter() - t_start, 2)

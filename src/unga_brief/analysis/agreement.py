@@ -190,9 +190,11 @@ def pair_agreement(
     seed: int = 0,
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
+    only_with: str | None = None,
 ) -> pd.DataFrame:
-    """Every pair of ``states`` on each topic: :func:`agreement_interval` (agreement index and
-    weighted kappa, each with its bootstrap interval over texts, and n).
+    """Every pair of ``states`` on each topic (``only_with``: only the pairs that include that
+    state): :func:`agreement_interval` (agreement index and weighted kappa, each with its
+    bootstrap interval over texts, and n).
 
     Columns: ``topic, iso3_a, iso3_b, n, agreement, agreement_low, agreement_high, kappa,
     kappa_low, kappa_high, coverage_note``."""
@@ -202,6 +204,8 @@ def pair_agreement(
         w = b.pivot(index="text_id", columns="iso3", values="vote").reindex(columns=list(states))
         note = coverage_note(text_status(b), ids, firm_only=firm_only)
         for x, y in combinations(states, 2):
+            if only_with is not None and only_with not in (x, y):
+                continue  # each pair's interval is seeded alone: the others are unchanged
             r = agreement_interval(w[x], w[y], n_boot=n_boot, seed=seed)
             rows.append({"topic": topic, "iso3_a": x, "iso3_b": y, **r, "coverage_note": note})
     cols = ["topic", "iso3_a", "iso3_b", "n", "agreement", "agreement_low", "agreement_high"]

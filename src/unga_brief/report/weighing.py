@@ -389,8 +389,9 @@ def agreement_uncertainty(ctx) -> pd.DataFrame:
         gaza_texts=p.gaza_texts,
         window=p.window,
         seed=0,
+        only_with=US,
     )
-    return pa[(pa["iso3_a"] == US) | (pa["iso3_b"] == US)].reset_index(drop=True)
+    return pa.reset_index(drop=True)
 
 
 def cohesion(ctx) -> Finding:
