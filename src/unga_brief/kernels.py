@@ -2,9 +2,11 @@
 
 ``unga-brief run`` used to start one kernel per notebook (five), each importing pandas,
 matplotlib and the package anew. :class:`KernelPool` starts ``workers`` kernels (at most one per
-CPU) as soon as the run knows it has work, while the main process validates the data and
-computes the shared frames; each kernel imports the stack once (a warm-up that records
-nothing), then runs its share of the notebooks one after the other through papermill (passed
+CPU) as soon as the run knows it has work, while the main process validates the data; each
+kernel imports the stack once (a warm-up that records nothing), takes its share of the run's
+analysis pass (:meth:`KernelPool.run_everywhere`: the shared frames, the findings and their
+charts, :func:`unga_brief.report.run_cache.compute_part`), then runs its share of the
+notebooks one after the other through papermill (passed
 the kernel manager, papermill starts no kernel of its own). Between two notebooks the kernel's
 namespace is reset (``%reset -f``; the warnings already shown are forgotten, so a notebook shows
 the same warnings as in a fresh kernel): a notebook sees no variable of the one before it, and
@@ -29,7 +31,7 @@ from unga_brief.core.errors import RenderError
 
 log = logging.getLogger(__name__)
 
-#: Imported in each kernel while the run validates the data and computes the shared frames.
+#: Imported in each kernel while the run validates the data.
 WARM_UP = (
     "import unga_brief.report.briefing, unga_brief.report.context, unga_brief.report.findings, "
     "unga_brief.report.weighing, unga_brief.report.who_abstains, unga_brief.report.us_position, "

@@ -167,9 +167,9 @@ def run_notebooks(
     this thread) as each one ends, while the others run; the first failure stops those not yet
     started and is raised.
 
-    The briefing, the longest, goes first; the analysis notebooks follow in the reverse order
-    of the briefing's charts (03 draws the last ones, 01 the first), so that two kernels draw
-    the charts they share with it at the two ends, each once (:func:`run_cache.save_chart`)."""
+    The briefing goes first (its HTML and PDF are made while the others run); the analysis
+    notebooks follow, the longest first. Their shared charts are already drawn by the run's
+    analysis pass: each notebook copies them (:func:`run_cache.save_chart`)."""
     order = [BRIEFING, "03_us_posture", "02_abstention", "01_vote_tables", "00_data"]
     order += [n for n in NOTEBOOKS if n not in order]
     t = time.perf_counter()
