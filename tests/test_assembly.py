@@ -344,3 +344,36 @@ def test_shipped_layer_is_valid_and_complete_for_the_regular_sessions(shipped):
         assert ga.at[str(s), "regular"] == spec["records"], s
     votes = pd.read_csv(shipped.data / "assembly/votes.csv", dtype=str, keep_default_na=False)
     assert len(votes.columns) == 1 + len(load_members(shipped))
+
+
+def test_a_catalogue_text_that_disagrees_with_its_record_fails_naming_both():
+    """``check_against_catalog``: a catalogue text held as the same UNDL record must give every
+    state the record's vote; the first that differs is named (a state missing from the record
+    reads as blank)."""
+    from unga_brief.data.assembly_checks import check_against_catalog
+
+    records = pd.DataFrame(
+        {"text_id": ["t1", "", "t2"], "undl_record": ["101", "102", "103"], "held": ["true"] * 3}
+    )
+    wide = pd.DataFrame(
+        {"undl_record": ["101", "102", "103"], "AAA": ["Y", "N", "A"], "BBB": ["N", "Y", None]}
+    )
+    agree = pd.DataFrame(
+        {
+            "text_id": ["t1", "t1", "t2", "t2", "t3"],
+            "iso3": ["AAA", "BBB", "AAA", "BBB", "AAA"],
+            "vote": ["Y", "N", "A", "", "N"],
+            "basis": ["record", "record", "record", "record", "record"],
+        }
+    )
+    check_against_catalog(records, wide, agree)  # t3 has no record: not compared
+    totals_only = agree.assign(vote=["N", "N", "A", "", "N"], basis=["totals"] + ["record"] * 4)
+    check_against_catalog(records, wide, totals_only)  # a totals row is not a record's
+    with pytest.raises(
+        errors.DataError, match="record 103 gives BBB blank, the catalogue text t2 Y"
+    ):
+        check_against_catalog(records, wide, agree.assign(vote=["Y", "N", "A", "Y", "N"]))
+    with pytest.raises(
+        errors.DataError, match="record 101 gives CCC blank, the catalogue text t1 Y"
+    ):
+        check_against_catalog(records, wide, agree.assign(iso3=["CCC", "BBB", "AAA", "BBB", "AAA"]))

@@ -115,3 +115,36 @@ def test_summary_names_texts_added_coverage_basis_each_vote_and_moved_totals():
     assert "basis changed for 2 votes (named→record: 2)" in lines[1]
     assert "votes changed: ITA A→Y" in lines[1]
     assert "1 votes added" in lines[1]
+
+
+def test_catalog_changes_are_listed_text_by_text_and_field_by_field():
+    """Every changed catalogue field of a text kept is one row (the log lists coverage and
+    totals before other metadata); a text added or removed is one row; an unchanged field is
+    not listed."""
+    cols = ["id", "symbol", "label", "coverage", "official_yes", "title"]
+    old = pd.DataFrame(
+        [
+            ["t1", "A/1", "", "full", "100", "One"],
+            ["t2", "A/2", "", "partial", "10", "Two"],
+            ["t3", "A/3", "", "full", "5", "Three"],
+        ],
+        columns=cols,
+    )
+    new = pd.DataFrame(
+        [
+            ["t2", "A/2", "", "full", "11", "Two"],
+            ["t1", "A/1", "", "full", "100", "One, retitled"],
+            ["t4", "", "decision 4", "full", "7", "Four"],
+        ],
+        columns=cols,
+    )
+    empty = {"votes": pd.DataFrame(), "files": {}}
+    rows = diff({**empty, "catalog": old}, {**empty, "catalog": new})
+    got = [tuple(r) for r in rows[["change", "text_id", "symbol", "field", "old", "new"]].values]
+    assert got == [
+        ("text added", "t4", "decision 4", "coverage", "", "full"),
+        ("text removed", "t3", "A/3", "coverage", "full", ""),
+        ("coverage changed", "t2", "A/2", "coverage", "partial", "full"),
+        ("totals moved", "t2", "A/2", "official_yes", "10", "11"),
+        ("metadata changed", "t1", "A/1", "title", "One", "One, retitled"),
+    ]

@@ -15,6 +15,7 @@ import yaml
 from unga_brief.core.errors import MalformedFile, UnknownCountry
 from unga_brief.core.paths import Paths, write_atomic
 from unga_brief.core.vocab import TALLY_FIELDS
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.data.assembly_inputs import (
     META_SUFFIX,
     RAW_SUBDIR,
@@ -37,7 +38,7 @@ def read_raw_extract(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """One stored extract of a UNDL bulk file (records + wide votes), checked against its meta."""
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = read_yaml(meta_path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise MalformedFile(f"{meta_path}: not valid YAML ({e})") from None
     d = meta_path.parent

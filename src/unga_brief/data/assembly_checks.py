@@ -182,13 +182,21 @@ def check_against_catalog(
         catalog_votes["text_id"].isin(linked["text_id"]) & (catalog_votes["basis"] == "record")
     ]
     rid = dict(zip(linked["text_id"], linked["undl_record"]))
-    for r in cv.itertuples():
-        v = cells.at[rid[r.text_id], r.iso3]
-        if v != r.vote:
-            raise DataError(
-                f"assembly: record {rid[r.text_id]} gives {r.iso3} {v or 'blank'}, the catalogue "
-                f"text {r.text_id} {r.vote} (both UN record copies)"
-            )
+    # Each catalogue vote against its record's cell, in one lookup (a state absent from the
+    # record counts as blank); the first row that differs is named.
+    record = cv["text_id"].map(rid)
+    rows = cells.index.get_indexer(record)
+    cols = cells.columns.get_indexer(cv["iso3"])
+    grid = cells.astype(object).where(cells.notna(), "").to_numpy()
+    found = np.where((rows >= 0) & (cols >= 0), grid[rows, cols], "")
+    differ = np.flatnonzero(found != cv["vote"].astype(object).to_numpy())
+    if len(differ):
+        i = differ[0]
+        r = cv.iloc[i]
+        raise DataError(
+            f"assembly: record {record.iloc[i]} gives {r['iso3']} {found[i] or 'blank'}, the "
+            f"catalogue text {r['text_id']} {r['vote']} (both UN record copies)"
+        )
 
 
 # --- coverage ---------------------------------------------------------------------------------

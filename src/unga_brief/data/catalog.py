@@ -15,6 +15,7 @@ import yaml
 from unga_brief.core.errors import DataError, MalformedFile, UnknownText
 from unga_brief.core.paths import Paths
 from unga_brief.core.vocab import COVERAGE, KINDS, TOPICS
+from unga_brief.core.yaml_reader import read_yaml
 
 #: The majority a text needed, where a record or report states it (``thresholds.majority_rule``).
 MAJORITIES = {"simple", "two-thirds", "procedural"}
@@ -75,7 +76,7 @@ def load_texts_meta(paths: Paths) -> list[dict]:
     """Read and check ``texts.yml``: unique slugs and labels, known topics, known keys."""
     p = paths.texts_yml
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = read_yaml(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MalformedFile(f"{p}: missing") from None
     except yaml.YAMLError as e:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import yaml
 
 from unga_brief.core.paths import write_atomic
+from unga_brief.core.yaml_reader import read_yaml
 
 CHANGE_COLUMNS = ["change", "text_id", "symbol", "iso3", "field", "old", "new"]
 TOTALS = ["official_yes", "official_no", "official_abstain", "official_non_voting"]
@@ -64,9 +65,7 @@ def snapshot(data_dir: Path) -> dict:
     votes = pd.concat([read("votes/ga.csv"), read("votes/sc.csv")], ignore_index=True)
     src = data_dir / "sources.yml"
     inputs = (
-        (yaml.safe_load(src.read_text(encoding="utf-8")) or {}).get("inputs")
-        if src.exists()
-        else None
+        (read_yaml(src.read_text(encoding="utf-8")) or {}).get("inputs") if src.exists() else None
     )
     files = {}
     if data_dir.is_dir():
@@ -90,11 +89,14 @@ def _catalog_rows(oc: pd.DataFrame, nc: pd.DataFrame, sym) -> list[tuple]:
     for tid in sorted(set(oc.index) - set(nc.index)):
         rows.append(("text removed", tid, sym(tid), "", "coverage", oc.loc[tid, "coverage"], ""))
     fields = [c for c in nc.columns if c in oc.columns]
-    for tid in sorted(set(oc.index) & set(nc.index)):
-        for f in fields:
-            a, b = oc.loc[tid, f], nc.loc[tid, f]
-            if a != b:
-                rows.append((_CATALOG_KIND.get(f, "metadata changed"), tid, sym(tid), "", f, a, b))
+    both = sorted(set(oc.index) & set(nc.index))
+    a = oc.loc[both, fields].to_numpy(dtype=object)
+    b = nc.loc[both, fields].to_numpy(dtype=object)
+    for i, j in zip(*np.nonzero(a != b)):  # text by text, field by field, as listed
+        tid, f = both[i], fields[j]
+        rows.append(
+            (_CATALOG_KIND.get(f, "metadata changed"), tid, sym(tid), "", f, a[i, j], b[i, j])
+        )
     return rows
 
 

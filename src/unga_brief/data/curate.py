@@ -20,6 +20,7 @@ from unga_brief.core.errors import (
 )
 from unga_brief.core.paths import Paths, write_atomic
 from unga_brief.core.vocab import TOTAL_FIELDS
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.data import catalog as catalog_mod
 from unga_brief.data.curate_inputs import load_rules, read_totals_inputs, read_vote_inputs
 from unga_brief.data.members import build_reference
@@ -207,7 +208,7 @@ def committed_layer(paths: Paths, texts_meta: list[dict]):
         }
     )
     prev = (
-        yaml.safe_load((paths.sources_yml).read_text(encoding="utf-8"))
+        read_yaml((paths.sources_yml).read_text(encoding="utf-8"))
         if paths.sources_yml.exists()
         else {}
     )

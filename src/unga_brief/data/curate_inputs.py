@@ -19,6 +19,7 @@ from unga_brief.core.errors import (
 )
 from unga_brief.core.paths import Paths
 from unga_brief.core.vocab import BODIES, KINDS, TOTAL_FIELDS, VOTES
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.data.source_files import TOTALS_HEADER, VOTE_HEADER, read_csv_strict
 from unga_brief.data.vote_merge import BASIS_BY_RANK
 
@@ -26,7 +27,7 @@ from unga_brief.data.vote_merge import BASIS_BY_RANK
 def load_rules(paths: Paths) -> dict:
     p = paths.curation_yml
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return read_yaml(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise MalformedFile(f"{p}: missing") from None
     except yaml.YAMLError as e:

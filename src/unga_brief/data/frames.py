@@ -15,6 +15,7 @@ import yaml
 
 from unga_brief.core.errors import MalformedFile
 from unga_brief.core.paths import Paths
+from unga_brief.core.yaml_reader import read_yaml
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def memberships_dated_from(paths: Paths) -> str:
     ``group_memberships_dated_from``): bloc figures start there (DESIGN §4)."""
     p = paths.curation_yml
     try:
-        rules = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        rules = read_yaml(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise MalformedFile(f"{p}: cannot read ({e})") from None
     value = rules.get("group_memberships_dated_from") if isinstance(rules, dict) else None

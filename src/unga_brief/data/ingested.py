@@ -17,6 +17,7 @@ import yaml
 
 from unga_brief.core.errors import MalformedFile, UnknownText
 from unga_brief.core.paths import Paths
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.data.source_files import sha256_of
 
 META_SUFFIX = ".meta.yml"
@@ -37,7 +38,7 @@ def meta_files(paths: Paths) -> list[Path]:
 
 def read_meta(meta_path: Path) -> dict:
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = read_yaml(meta_path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise MalformedFile(f"{meta_path}: not valid YAML ({e})") from None
     for key in ("file", "kind", "sha256", "retrieved_at", "texts"):
@@ -90,7 +91,7 @@ def attribution(paths: Paths) -> pd.DataFrame:
     states it, else the line says the copy does not state it."""
     raw = raw_files(paths).set_index("file")
     doc = (
-        yaml.safe_load(paths.sources_yml.read_text(encoding="utf-8"))
+        read_yaml(paths.sources_yml.read_text(encoding="utf-8"))
         if paths.sources_yml.exists()
         else {}
     )

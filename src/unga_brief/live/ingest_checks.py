@@ -22,6 +22,7 @@ from unga_brief.core.errors import (
 )
 from unga_brief.core.paths import Paths
 from unga_brief.core.vocab import TOTAL_FIELDS
+from unga_brief.core.yaml_reader import read_yaml
 
 #: Provenance sidecars beside inbox files (``record.xml.source.yml``), never ingested themselves.
 SOURCE_SUFFIX = ".source.yml"
@@ -82,7 +83,7 @@ def stated_provenance(f: Path) -> dict:
     if not side.is_file():
         return {}
     try:
-        doc = yaml.safe_load(side.read_text(encoding="utf-8")[:10_000]) or {}
+        doc = read_yaml(side.read_text(encoding="utf-8")[:10_000]) or {}
     except (yaml.YAMLError, UnicodeError) as e:
         raise MalformedFile(f"{shown_name(side)}: not valid YAML ({type(e).__name__})") from None
     if not isinstance(doc, dict) or set(map(str, doc)) - {"retrieved_on", "origin"}:

@@ -21,6 +21,7 @@ from unga_brief.core.errors import (
     UngaBriefError,
 )
 from unga_brief.core.paths import Paths
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.live.fetch import FetchResult, check_request, fetch
 from unga_brief.live.ingest_checks import SOURCE_SUFFIX
 from unga_brief.undl.client import FetchPolicy, base_url
@@ -57,7 +58,7 @@ def load_refresh_config(paths: Paths, path: Path | str | None = None) -> dict | 
     if not p.exists():
         return None
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise MalformedFile(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(raw, dict):

@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from unga_brief.analysis import definitions
+from unga_brief.core.yaml_reader import read_yaml
 from unga_brief.data.catalog import text_label
 from unga_brief.data.changes import latest
 from unga_brief.data.ingested import attribution, attribution_lines, raw_files
@@ -204,7 +204,7 @@ def conflicts_table(ctx) -> pd.DataFrame:
 def sources_table(ctx) -> pd.DataFrame:
     """Every input file, its role, the texts it covers and the start of its sha256 (compact: the
     origins and full hashes are in data/sources.yml and report/manifest.json)."""
-    doc = yaml.safe_load(ctx.paths.sources_yml.read_text(encoding="utf-8"))
+    doc = read_yaml(ctx.paths.sources_yml.read_text(encoding="utf-8"))
     rows = []
     for d in doc.get("inputs", []):
         rows.append(
