@@ -208,3 +208,23 @@ def test_every_finding_and_the_summary_on_the_world(ctx):
         assert "1 texts" not in f.sentence and "1 states" not in f.sentence
         if f.chart is not None:
             assert f.chart.title
+
+
+def test_focus_coincidence_is_the_focus_countries_rows_one_column_per_method(ctx):
+    from unga_brief.analysis import posture
+    from unga_brief.report import us_position
+
+    wide = us_position.focus_coincidence(ctx)
+    every = posture.coincidence_with_us(
+        ctx.ballots(), texts=ctx.params.all_texts, electorate=ctx.electorate
+    )
+    focus = every[every["iso3"].isin(ctx.params.focus_countries)]
+    assert set(focus["iso3"]) < set(every["iso3"])  # the other states are left out
+    assert len(wide) == len(focus.drop_duplicates(["display_name", "topic", "year"]))
+    one = focus.iloc[0]
+    row = wide[
+        (wide["display_name"] == one["display_name"])
+        & (wide["topic"] == one["topic"])
+        & (wide["year"] == one["year"])
+    ]
+    assert row[one["method"]].item() == one["coincidence"]

@@ -45,6 +45,11 @@ def test_baseline_names_the_states_most_above_their_own_record(ctx):
     for name in top["display_name"]:
         assert name in f.sentence
     assert (top["rate_A"] > top["baseline_A_rate"]).all()
+    # Both topics' findings carry one table of every state on both sets (02_abstention shows
+    # it once, from the Ukraine finding).
+    gaza = weighing.baseline(ctx, "gaza").data
+    assert set(f.data["topic"]) == {"ukraine", "gaza"}
+    assert f.data.equals(gaza)
 
 
 def test_baseline_of_a_set_too_small_says_why_no_state_is_named():

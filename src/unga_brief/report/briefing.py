@@ -253,7 +253,7 @@ def sources_block(ctx) -> str:
     )
 
 
-def annex_heading(title: str = "Annex: how sure we are, methodology and sources") -> str:
+def annex_heading(title: str = "Annex") -> str:
     """The heading that opens the annex: everything after it is set as annex (smaller type)."""
     return f'<h2 class="annex" id="annex">{_e(title)}</h2>'
 

@@ -502,3 +502,13 @@ def coincidence(ctx) -> Finding:
     )
     holds = bool(pd.notna(fv) and abs(fv - u["value"]) < FIRM_TOLERANCE)
     return Finding("coincidence", s, firm, chart, pooled, headline=head, holds=holds, texts=ids)
+
+
+def focus_coincidence(ctx) -> pd.DataFrame:
+    """Coincidence of each focus country with the US on the window's texts, by topic and year,
+    one column per method (``03_us_posture`` shows it)."""
+    co = P.coincidence_with_us(ctx.ballots(), texts=ctx.params.all_texts, electorate=ctx.electorate)
+    co = co[co["iso3"].isin(ctx.params.focus_countries)]
+    return co.pivot_table(
+        index=["display_name", "topic", "year"], columns="method", values="coincidence"
+    ).reset_index()
