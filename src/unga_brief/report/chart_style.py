@@ -29,6 +29,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.dates
 import pandas as pd
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -255,7 +256,28 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
     buf = io.BytesIO()
     meta = {"Date": None, "Creator": None} | ({"Title": title} if title else {})
     with chart_style():
-        fig.savefig(buf, format="svg", metadata=meta)
+        engine = fig.get_layout_engine()
+        if engine is None:
+            fig.savefig(buf, format="svg", metadata=meta)
+            return buf.getvalue()
+        # What ``savefig`` does, less its second pass: with a layout engine it first draws the
+        # whole figure on a throw-away renderer (drawing disabled) only to run the layout, then
+        # draws it again for real. Here the layout runs alone, on an SVG canvas at the figure's
+        # dpi as in ``savefig``, then the figure is drawn once; the bytes are the same.
+        # (Making the renderer sets the figure's dpi to 72, which ``savefig`` then puts back to
+        # ``savefig.dpi`` for the drawing: it is the resolution of embedded images.)
+        old_canvas, old_dpi = fig.canvas, fig.dpi
+        dpi = matplotlib.rcParams["savefig.dpi"]
+        canvas = FigureCanvasSVG(fig)
+        try:
+            engine.execute(fig)
+            fig.set_layout_engine("none")
+            fig.dpi = old_dpi if dpi == "figure" else dpi
+            canvas.print_svg(buf, metadata=meta)
+        finally:
+            fig.set_layout_engine(engine)
+            fig.set_canvas(old_canvas)
+            fig.dpi = old_dpi
     return buf.getvalue()
 
 
