@@ -17,6 +17,7 @@ The package never touches matplotlib's global state: no ``matplotlib.use``, no `
 from __future__ import annotations
 
 import base64
+import codecs
 import functools
 import html
 import io
@@ -29,7 +30,8 @@ from pathlib import Path
 import matplotlib
 import matplotlib.dates
 import pandas as pd
-from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -249,6 +251,17 @@ def two_lines(label: str, limit: int = 24) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
+class _OneRendererCanvas(FigureCanvasSVG):
+    """An SVG canvas whose layout engine measures with the renderer that then draws."""
+
+    def __init__(self, figure: Figure, renderer) -> None:
+        super().__init__(figure)
+        self._renderer = renderer
+
+    def get_renderer(self):
+        return self._renderer
+
+
 def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
     """The figure as SVG, exactly its size (no tight box), the same bytes for the same data;
     ``title`` goes into the SVG's metadata (the annex lists charts by it)."""
@@ -260,20 +273,37 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
         if engine is None:
             fig.savefig(buf, format="svg", metadata=meta)
             return buf.getvalue()
-        # What ``savefig`` does, less its second pass: with a layout engine it first draws the
-        # whole figure on a throw-away renderer (drawing disabled) only to run the layout, then
-        # draws it again for real. Here the layout runs alone, on an SVG canvas at the figure's
-        # dpi as in ``savefig``, then the figure is drawn once; the bytes are the same.
-        # (Making the renderer sets the figure's dpi to 72, which ``savefig`` then puts back to
-        # ``savefig.dpi`` for the drawing: it is the resolution of embedded images.)
+        # What ``savefig`` does (backend_bases.print_figure, then backend_svg.print_svg), less
+        # its waste: with a layout engine it draws the whole figure once with drawing disabled,
+        # only to run the layout on yet another throw-away renderer, then draws it for real on a
+        # third, measuring every text again on each (matplotlib caches text metrics per
+        # renderer). Here the one SVG renderer serves the layout and then the single drawing, so
+        # a text is measured once. As in ``savefig``, the layout and the drawing happen at 72 dpi
+        # and embedded images at ``savefig.dpi``; the bytes are the same.
         old_canvas, old_dpi = fig.canvas, fig.dpi
         dpi = matplotlib.rcParams["savefig.dpi"]
-        canvas = FigureCanvasSVG(fig)
+        dpi = old_dpi if dpi == "figure" else dpi
         try:
+            fig.dpi = 72
+            w_in, h_in = fig.get_size_inches()
+            renderer = MixedModeRenderer(
+                fig,
+                w_in,
+                h_in,
+                dpi,
+                RendererSVG(
+                    w_in * 72,
+                    h_in * 72,
+                    codecs.getwriter("utf-8")(buf),
+                    image_dpi=dpi,
+                    metadata=meta,
+                ),
+            )
+            _OneRendererCanvas(fig, renderer)
             engine.execute(fig)
             fig.set_layout_engine("none")
-            fig.dpi = old_dpi if dpi == "figure" else dpi
-            canvas.print_svg(buf, metadata=meta)
+            fig.draw(renderer)
+            renderer.finalize()
         finally:
             fig.set_layout_engine(engine)
             fig.set_canvas(old_canvas)
