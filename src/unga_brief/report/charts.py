@@ -221,9 +221,11 @@ def tile_map(
     )
     ax = fig.add_subplot()
     label = width > 5
+    # the limits are set below, so the tiles need not update the data limits one by one
+    # (add_artist is add_patch less that; the same clip, the same order)
     for r in d.itertuples():
         fill = colors.get(r.category, NO_DATA_COLOR)
-        ax.add_patch(
+        ax.add_artist(
             Rectangle(
                 (r.col, -r.row),
                 0.94,
