@@ -102,6 +102,11 @@ STYLE = {
     "ytick.color": INK,
     "figure.dpi": 100,
     "savefig.bbox": "standard",
+    # matplotlib's defaults, pinned: svg_bytes draws as savefig does with these
+    "savefig.dpi": "figure",
+    "savefig.facecolor": "auto",
+    "savefig.edgecolor": "auto",
+    "savefig.transparent": False,
     "path.simplify": False,
 }
 
@@ -279,10 +284,9 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
         # third, measuring every text again on each (matplotlib caches text metrics per
         # renderer). Here the one SVG renderer serves the layout and then the single drawing, so
         # a text is measured once. As in ``savefig``, the layout and the drawing happen at 72 dpi
-        # and embedded images at ``savefig.dpi``; the bytes are the same.
-        old_canvas, old_dpi = fig.canvas, fig.dpi
-        dpi = matplotlib.rcParams["savefig.dpi"]
-        dpi = old_dpi if dpi == "figure" else dpi
+        # and embedded images at the figure's dpi (``savefig.dpi`` is "figure"); the bytes are
+        # the same.
+        old_canvas, dpi = fig.canvas, fig.dpi
         try:
             fig.dpi = 72
             w_in, h_in = fig.get_size_inches()
@@ -307,7 +311,7 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
         finally:
             fig.set_layout_engine(engine)
             fig.set_canvas(old_canvas)
-            fig.dpi = old_dpi
+            fig.dpi = dpi
     return buf.getvalue()
 
 
