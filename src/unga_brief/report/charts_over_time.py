@@ -96,6 +96,10 @@ def vote_timeline(
     body = top * row_in + 1.0
     fig = chart_figure(width, body, title, subtitle)
     ax = fig.add_subplot()
+    # the limits first: with autoscaling off, adding a marker no longer rescales the axes over
+    # all the markers before it (quadratic in the number of votes)
+    ax.set_ylim(-0.8, top + 0.3)
+    ax.set_xlim(start, end)
     d["y"] = [base[lane] + r for lane, r in zip(d["lane"], d["row"])]
     area = marker_pt**2
     for r in d.itertuples():
@@ -132,8 +136,6 @@ def vote_timeline(
     )
     ax.set_yticks([centers[lane] for lane in lanes], lane_names)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(-0.8, top + 0.3)
-    ax.set_xlim(start, end)
     for lane in lanes[:-1]:
         ax.axhline(base[lane] - 0.45, color="#DDDDDD", lw=0.6)
     ax.spines["left"].set_visible(False)
