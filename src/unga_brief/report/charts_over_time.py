@@ -241,6 +241,9 @@ def lines_by_year(
     axes = axes[:, 0] if phone else axes[0]
     years_all = sorted(df["year"].unique())
     for ax, panel in zip(axes, panels):
+        # the limits first: no autoscaling over the lines drawn so far at each new series
+        ax.set_ylim(-4, 104)
+        ax.set_xlim(min(years_all) - 0.3, max(years_all) + 0.3)
         d = df[df["panel"] == panel]
         ends: list[tuple[str, float, float]] = []
         for who, g in d.groupby("who", sort=False):
@@ -288,10 +291,8 @@ def lines_by_year(
                 else None,
             )
         ax.set_title(panel, loc="left")
-        ax.set_ylim(-4, 104)
         years = sorted(d["year"].unique()) or years_all
         ax.set_xticks(years, [str(y) for y in years])
-        ax.set_xlim(min(years_all) - 0.3, max(years_all) + 0.3)
         ax.grid(axis="y", color="#EEEEEE")
         ax.set_ylabel(axis_label(ylabel, width) if (phone or ax is axes[0]) else "")
     ex = Line2D([], [], marker="o", ls=":", color=MUTED, markerfacecolor="white", markersize=5)
