@@ -285,7 +285,8 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
         # renderer). Here the one SVG renderer serves the layout and then the single drawing, so
         # a text is measured once. As in ``savefig``, the layout and the drawing happen at 72 dpi
         # and embedded images at the figure's dpi (``savefig.dpi`` is "figure"); the bytes are
-        # the same.
+        # the same (matplotlib as pinned in constraints.txt; tests/test_charts.py compares them
+        # with savefig's for every chart in both layouts).
         old_canvas, dpi = fig.canvas, fig.dpi
         try:
             fig.dpi = 72
