@@ -534,3 +534,34 @@ def test_package_source_never_sets_global_matplotlib_state() -> None:
         "rcParams[",
     ):
         assert forbidden not in src, forbidden
+
+
+# --- saving: the faster path writes what savefig writes (issue 17) -----------------------------
+
+
+def _savefig_svg(fig, title: str) -> bytes:
+    """The figure written by matplotlib's own savefig, as svg_bytes did before issue 17."""
+    import io
+
+    from unga_brief.core.safe_output import literal_figure_text
+
+    literal_figure_text(fig)
+    buf = io.BytesIO()
+    with chart_style.chart_style():
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("layout", ["print", "phone"])
+def test_svg_bytes_are_those_of_savefig(layout: str) -> None:
+    width = None if layout == "print" else chart_style.PHONE_WIDTH_IN
+    ours, theirs = every_chart(width), every_chart(width)
+    for name, chart in ours.items():
+        fig = theirs[name].fig
+        assert chart_style.svg_bytes(chart.fig, name) == _savefig_svg(fig, name), name
+    # and the figure is left as savefig leaves it: a second save is the same again
+    chart = ours["heatmap_counts"]
+    dpi, engine = chart.fig.dpi, chart.fig.get_layout_engine()
+    again = chart_style.svg_bytes(chart.fig, "x")
+    assert (chart.fig.dpi, chart.fig.get_layout_engine()) == (dpi, engine)
+    assert again == _savefig_svg(theirs["heatmap_counts"].fig, "x")

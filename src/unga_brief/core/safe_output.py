@@ -60,13 +60,24 @@ def mpl_literal(text: str) -> str:
 def literal_figure_text(fig) -> None:
     """Escape ``$`` in every text of ``fig`` (figure and axes texts, titles, axis labels, tick
     labels, legends) before it is drawn."""
+    from matplotlib.axis import Axis
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-    for t in fig.findobj(Text):
-        s = t.get_text()
-        if "$" in s:
-            t.set_text(mpl_literal(s))
+    # Every artist of the figure, as ``fig.findobj`` walks them, except an axis's ticks: asking
+    # an axis for its children makes its ticks (a few ms each, for a layout not yet done), and
+    # a tick's label is rewritten from the formatter at each draw anyway (below).
+    todo = [fig]
+    while todo:
+        artist = todo.pop()
+        if isinstance(artist, Text):
+            s = artist.get_text()
+            if "$" in s:
+                artist.set_text(mpl_literal(s))
+        if isinstance(artist, Axis):
+            todo += [artist.label, artist.offsetText]
+        else:
+            todo += artist.get_children()
     # Tick labels are made again at each draw, from the axis formatter: text labels
     # (``set_yticks(y, labels)``) live in a Fixed- or FuncFormatter.
     for ax in fig.axes:

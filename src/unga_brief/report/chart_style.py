@@ -17,6 +17,7 @@ The package never touches matplotlib's global state: no ``matplotlib.use``, no `
 from __future__ import annotations
 
 import base64
+import codecs
 import functools
 import html
 import io
@@ -29,6 +30,8 @@ from pathlib import Path
 import matplotlib
 import matplotlib.dates
 import pandas as pd
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -99,6 +102,11 @@ STYLE = {
     "ytick.color": INK,
     "figure.dpi": 100,
     "savefig.bbox": "standard",
+    # matplotlib's defaults, pinned: svg_bytes draws as savefig does with these
+    "savefig.dpi": "figure",
+    "savefig.facecolor": "auto",
+    "savefig.edgecolor": "auto",
+    "savefig.transparent": False,
     "path.simplify": False,
 }
 
@@ -248,6 +256,17 @@ def two_lines(label: str, limit: int = 24) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
+class _OneRendererCanvas(FigureCanvasSVG):
+    """An SVG canvas whose layout engine measures with the renderer that then draws."""
+
+    def __init__(self, figure: Figure, renderer) -> None:
+        super().__init__(figure)
+        self._renderer = renderer
+
+    def get_renderer(self):
+        return self._renderer
+
+
 def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
     """The figure as SVG, exactly its size (no tight box), the same bytes for the same data;
     ``title`` goes into the SVG's metadata (the annex lists charts by it)."""
@@ -255,7 +274,45 @@ def svg_bytes(fig: Figure, title: str | None = None) -> bytes:
     buf = io.BytesIO()
     meta = {"Date": None, "Creator": None} | ({"Title": title} if title else {})
     with chart_style():
-        fig.savefig(buf, format="svg", metadata=meta)
+        engine = fig.get_layout_engine()
+        if engine is None:
+            fig.savefig(buf, format="svg", metadata=meta)
+            return buf.getvalue()
+        # What ``savefig`` does (backend_bases.print_figure, then backend_svg.print_svg), less
+        # its waste: with a layout engine it draws the whole figure once with drawing disabled,
+        # only to run the layout on yet another throw-away renderer, then draws it for real on a
+        # third, measuring every text again on each (matplotlib caches text metrics per
+        # renderer). Here the one SVG renderer serves the layout and then the single drawing, so
+        # a text is measured once. As in ``savefig``, the layout and the drawing happen at 72 dpi
+        # and embedded images at the figure's dpi (``savefig.dpi`` is "figure"); the bytes are
+        # the same (matplotlib as pinned in constraints.txt; tests/test_charts.py compares them
+        # with savefig's for every chart in both layouts).
+        old_canvas, dpi = fig.canvas, fig.dpi
+        try:
+            fig.dpi = 72
+            w_in, h_in = fig.get_size_inches()
+            renderer = MixedModeRenderer(
+                fig,
+                w_in,
+                h_in,
+                dpi,
+                RendererSVG(
+                    w_in * 72,
+                    h_in * 72,
+                    codecs.getwriter("utf-8")(buf),
+                    image_dpi=dpi,
+                    metadata=meta,
+                ),
+            )
+            _OneRendererCanvas(fig, renderer)
+            engine.execute(fig)
+            fig.set_layout_engine("none")
+            fig.draw(renderer)
+            renderer.finalize()
+        finally:
+            fig.set_layout_engine(engine)
+            fig.set_canvas(old_canvas)
+            fig.dpi = dpi
     return buf.getvalue()
 
 

@@ -172,6 +172,7 @@ def heatmap_counts(
             va="center",
             fontsize=9,
             color="white" if v > top * 0.6 else INK,
+            in_layout=False,  # centred in its cell, so inside the axes: nothing to lay out
         )
     cols = [str(c) for c in table.columns]
     rows = [str(r) for r in table.index]
@@ -221,9 +222,11 @@ def tile_map(
     )
     ax = fig.add_subplot()
     label = width > 5
+    # the limits are set below, so the tiles need not update the data limits one by one
+    # (add_artist is add_patch less that; the same clip, the same order)
     for r in d.itertuples():
         fill = colors.get(r.category, NO_DATA_COLOR)
-        ax.add_patch(
+        ax.add_artist(
             Rectangle(
                 (r.col, -r.row),
                 0.94,
@@ -242,6 +245,7 @@ def tile_map(
                 va="center",
                 fontsize=MIN_FONT_PT,
                 color=ink_on(fill),
+                in_layout=False,  # inside its tile, so inside the axes: nothing to lay out
             )
     ax.set_xlim(d["col"].min() - 0.05, d["col"].max() + 1.0)
     ax.set_ylim(-d["row"].max() - 0.05, -d["row"].min() + 1.0)

@@ -96,6 +96,10 @@ def vote_timeline(
     body = top * row_in + 1.0
     fig = chart_figure(width, body, title, subtitle)
     ax = fig.add_subplot()
+    # the limits first: with autoscaling off, adding a marker no longer rescales the axes over
+    # all the markers before it (quadratic in the number of votes)
+    ax.set_ylim(-0.8, top + 0.3)
+    ax.set_xlim(start, end)
     d["y"] = [base[lane] + r for lane, r in zip(d["lane"], d["row"])]
     area = marker_pt**2
     for r in d.itertuples():
@@ -132,8 +136,6 @@ def vote_timeline(
     )
     ax.set_yticks([centers[lane] for lane in lanes], lane_names)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(-0.8, top + 0.3)
-    ax.set_xlim(start, end)
     for lane in lanes[:-1]:
         ax.axhline(base[lane] - 0.45, color="#DDDDDD", lw=0.6)
     ax.spines["left"].set_visible(False)
@@ -239,6 +241,9 @@ def lines_by_year(
     axes = axes[:, 0] if phone else axes[0]
     years_all = sorted(df["year"].unique())
     for ax, panel in zip(axes, panels):
+        # the limits first: no autoscaling over the lines drawn so far at each new series
+        ax.set_ylim(-4, 104)
+        ax.set_xlim(min(years_all) - 0.3, max(years_all) + 0.3)
         d = df[df["panel"] == panel]
         ends: list[tuple[str, float, float]] = []
         for who, g in d.groupby("who", sort=False):
@@ -286,10 +291,8 @@ def lines_by_year(
                 else None,
             )
         ax.set_title(panel, loc="left")
-        ax.set_ylim(-4, 104)
         years = sorted(d["year"].unique()) or years_all
         ax.set_xticks(years, [str(y) for y in years])
-        ax.set_xlim(min(years_all) - 0.3, max(years_all) + 0.3)
         ax.grid(axis="y", color="#EEEEEE")
         ax.set_ylabel(axis_label(ylabel, width) if (phone or ax is axes[0]) else "")
     ex = Line2D([], [], marker="o", ls=":", color=MUTED, markerfacecolor="white", markersize=5)
