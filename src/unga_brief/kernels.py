@@ -32,11 +32,16 @@ from unga_brief.core.errors import RenderError
 log = logging.getLogger(__name__)
 
 #: Imported in each kernel while the run validates the data.
+#: The imported modules are then moved out of the garbage collector's sight (``gc.freeze``):
+#: they live as long as the kernel, and each full collection no longer walks them.
 WARM_UP = (
     "import unga_brief.report.briefing, unga_brief.report.context, unga_brief.report.findings, "
     "unga_brief.report.weighing, unga_brief.report.who_abstains, unga_brief.report.us_position, "
-    "unga_brief.analysis.tables, unga_brief.analysis.posture, unga_brief.analysis.hedging, "
-    "unga_brief.data.validate"
+    "unga_brief.report.run_cache, unga_brief.analysis.tables, unga_brief.analysis.posture, "
+    "unga_brief.analysis.hedging, unga_brief.data.validate\n"
+    "import gc as _gc\n"
+    "_gc.freeze()\n"
+    "del _gc"
 )
 #: Run before a notebook in a kernel that already ran one.
 RESET = "\n".join(
