@@ -157,8 +157,9 @@ def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
         known_lists=("known_lists", "first"),
         firm_dropped=("firm_dropped", "first"),
         electorate=("iso3", "size"),
-        unknown=("vote", lambda s: int(s.isna().sum())),
+        known=("vote", "count"),  # unknown = electorate - known: one vectorised count
     ).reset_index()
+    st["unknown"] = st["electorate"] - st.pop("known")
     st["name"] = [text_label(r) for r in st.to_dict("records")]
     st["coverage"] = st["coverage"].astype(str)
     st["status"] = [_status_phrase(r) for r in st.to_dict("records")]
