@@ -182,11 +182,13 @@ def threshold_table(
     b = b[b["text_id"].isin(cat["text_id"])]
     counts = _counts(b)
     st = text_status(b).set_index("text_id") if len(b) else pd.DataFrame()
+    known_votes = b["vote"].notna().groupby(b["text_id"], sort=False).sum().to_dict()
     bm = (
         bloc_membership(groups, cat[["text_id", "date"]], blocs)
         if groups is not None and len(blocs)
         else pd.DataFrame(columns=["text_id", "group", "iso3"])
     )
+    by_text = _by_text(b, bm)
     rows = []
     for t in cat.to_dict("records"):
         tid = t["text_id"]
@@ -207,7 +209,7 @@ def threshold_table(
             "rule": rule,
             "rule_basis": basis,
             "adopted": adopted,
-            "known_votes": int(b.loc[b["text_id"] == tid, "vote"].notna().sum()),
+            "known_votes": int(known_votes.get(tid, 0)),
         }
         if pd.isna(y) or pd.isna(n):
             rows.append(row | {"coverage_note": "official Yes or No total unknown"})
@@ -237,7 +239,7 @@ def threshold_table(
         if t["body"] == "GA":
             row["also_two_thirds"] = passes("two-thirds", y, n)
             row["pivot_two_thirds"] = pivot_size("two-thirds", y, n, others)[0]
-        row["pivot_blocs"] = _pivot_blocs(b, bm, tid, ok, k, t["body"])
+        row["pivot_blocs"] = _pivot_blocs(by_text, tid, ok, k, t["body"])
         row["coverage_note"] = st.loc[tid, "status"] if tid in st.index else "totals only"
         rows.append(row)
     cols = [
@@ -269,21 +271,41 @@ def threshold_table(
     return out.sort_values(["date", "body", "text_id"], ignore_index=True)
 
 
-def _pivot_blocs(b, bm, tid, ok, k, body) -> str:
-    """Blocs with at least ``k`` members whose known vote is on the winning side."""
-    side = ("Y",) if ok else ("N",)
-    mine = b[(b["text_id"] == tid) & b["vote"].notna()]
+def _by_text(b: pd.DataFrame, bm: pd.DataFrame) -> dict:
+    """Per text of ``b``: its ``known_lists`` (first row), the states of each known vote, and
+    its bloc members ``(group, iso3)`` from ``bm``: split once, instead of a boolean selection
+    of the whole frames per text."""
+    out: dict = {}
+    for tid, kl in zip(b["text_id"], b["known_lists"], strict=True):
+        if tid not in out:
+            out[tid] = {"lists": str(kl), "votes": {}, "members": []}
+    known = b[b["vote"].notna()]
+    for tid, iso3, v in zip(known["text_id"], known["iso3"], known["vote"], strict=True):
+        out[tid]["votes"].setdefault(str(v), set()).add(iso3)
+    for tid, group, iso3 in zip(bm["text_id"], bm["group"], bm["iso3"], strict=True):
+        if tid in out:
+            out[tid]["members"].append((group, iso3))
+    return out
+
+
+def _pivot_blocs(by_text: dict, tid, ok, k, body) -> str:
+    """Blocs with at least ``k`` members whose known vote is on the winning side (``by_text``:
+    :func:`_by_text`)."""
+    side = "Y" if ok else "N"
+    t = by_text.get(tid)
+    votes = t["votes"] if t is not None else {}
     if body == "SC":
         if ok and k == 1:
-            p5 = mine[mine["iso3"].isin(P5) & (mine["vote"] != "N")]
-            return " ".join(sorted(p5["iso3"])) + " (each alone)" if len(p5) else ""
+            p5 = sorted(i for v, who in votes.items() if v != "N" for i in who if i in P5)
+            return " ".join(p5) + " (each alone)" if p5 else ""
         return ""
     if k <= 0:
         return ""
-    lists = b.loc[b["text_id"] == tid, "known_lists"]
-    if lists.empty or side[0] not in str(lists.iloc[0]):
+    if t is None or side not in t["lists"]:
         return "unknown (that list is not complete)"
-    on_side = mine[mine["vote"].isin(side)][["iso3"]]
-    held = bm[bm["text_id"] == tid].merge(on_side, on="iso3")
-    n = held.groupby("group").size()
-    return " ".join(sorted(n[n >= k].index))
+    on_side = votes.get(side, set())
+    n: dict[str, int] = {}
+    for group, iso3 in t["members"]:
+        if iso3 in on_side:
+            n[group] = n.get(group, 0) + 1
+    return " ".join(sorted(g for g, c in n.items() if c >= k))
