@@ -276,13 +276,15 @@ def _by_text(b: pd.DataFrame, bm: pd.DataFrame) -> dict:
     its bloc members ``(group, iso3)`` from ``bm``: split once, instead of a boolean selection
     of the whole frames per text."""
     out: dict = {}
-    for tid, kl in zip(b["text_id"], b["known_lists"], strict=True):
+    # .tolist() first: iterating string (pyarrow) columns element by element is slow
+    for tid, kl in zip(b["text_id"].tolist(), b["known_lists"].tolist(), strict=True):
         if tid not in out:
             out[tid] = {"lists": str(kl), "votes": {}, "members": []}
     known = b[b["vote"].notna()]
-    for tid, iso3, v in zip(known["text_id"], known["iso3"], known["vote"], strict=True):
+    cols = (known[c].astype(object).tolist() for c in ("text_id", "iso3", "vote"))
+    for tid, iso3, v in zip(*cols, strict=True):
         out[tid]["votes"].setdefault(str(v), set()).add(iso3)
-    for tid, group, iso3 in zip(bm["text_id"], bm["group"], bm["iso3"], strict=True):
+    for tid, group, iso3 in zip(*(bm[c].tolist() for c in ("text_id", "group", "iso3")), strict=True):
         if tid in out:
             out[tid]["members"].append((group, iso3))
     return out
