@@ -189,25 +189,34 @@ def switches(
     st = text_status(b[b["text_id"].isin(t["text_id"])])
     names = st.set_index("text_id")["name"]
     out, notes = [], []
-    v = b.pivot(index="iso3", columns="text_id", values="vote")
-    attrs = b.drop_duplicates("iso3").set_index("iso3")[["display_name", "group_short"]]
+    # Each text's votes by state, read once (plain values: iterating pyarrow-backed columns or
+    # selecting the whole frame per pair of texts is what made this slow).
+    votes_of: dict = {}
+    for tid, iso3, vote in zip(
+        *(b[c].astype(object).tolist() for c in ("text_id", "iso3", "vote")), strict=True
+    ):
+        votes_of.setdefault(tid, {})[iso3] = vote
+    first = b.drop_duplicates("iso3")
+    display = dict(
+        zip(first["iso3"].tolist(), first["display_name"].astype(object).tolist(), strict=True)
+    )
+    region = dict(
+        zip(first["iso3"].tolist(), first["group_short"].astype(object).tolist(), strict=True)
+    )
     for s, ts in order_texts(t).groupby(t["series"].astype(str), sort=True):
         ts = order_texts(ts)
         ids = ts["text_id"].tolist()
         dates = dict(zip(ts["text_id"], ts["date"], strict=True))
         for prev, cur in zip(ids, ids[1:], strict=False):
-            both = b[b["text_id"].isin([prev, cur])]
-            eligible = set(both.loc[both["text_id"] == prev, "iso3"]) & set(
-                both.loc[both["text_id"] == cur, "iso3"]
-            )
-            a, c = v.loc[sorted(eligible), prev], v.loc[sorted(eligible), cur]
-            unknown = int((a.isna() | c.isna()).sum())
+            pv, cv = votes_of.get(prev, {}), votes_of.get(cur, {})
+            eligible = sorted(set(pv) & set(cv))
+            unknown = sum(1 for i in eligible if pd.isna(pv[i]) or pd.isna(cv[i]))
             if unknown:
                 notes.append(
                     f"{names[prev]} → {names[cur]}: {unknown} states not compared (vote unknown)"
                 )
-            for iso3 in sorted(eligible):
-                kind = switch_kind(a[iso3], c[iso3])
+            for iso3 in eligible:
+                kind = switch_kind(pv[iso3], cv[iso3])
                 if kind:
                     out.append(
                         {
@@ -219,11 +228,11 @@ def switches(
                             "from_date": dates[prev],
                             "to_date": dates[cur],
                             "iso3": iso3,
-                            "display_name": attrs.loc[iso3, "display_name"],
-                            "group_short": attrs.loc[iso3, "group_short"],
-                            "from_vote": a[iso3],
-                            "to_vote": c[iso3],
-                            "change": f"{a[iso3]}→{c[iso3]}",
+                            "display_name": display[iso3],
+                            "group_short": region[iso3],
+                            "from_vote": pv[iso3],
+                            "to_vote": cv[iso3],
+                            "change": f"{pv[iso3]}→{cv[iso3]}",
                             "kind": kind,
                         }
                     )
