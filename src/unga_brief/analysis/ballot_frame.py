@@ -148,18 +148,15 @@ def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per text of a :func:`ballots` frame: ``text_id, name, date, coverage,
     known_lists, electorate, unknown, firm_dropped, status`` (a phrase for coverage notes)."""
     b = ballots_frame
-    g = b.groupby("text_id", sort=False)
-    st = g.agg(
-        symbol=("symbol", "first"),
-        label=("label", "first"),
-        date=("date", "first"),
-        coverage=("coverage", "first"),
-        known_lists=("known_lists", "first"),
-        firm_dropped=("firm_dropped", "first"),
-        electorate=("iso3", "size"),
-        known=("vote", "count"),  # unknown = electorate - known: one vectorised count
-    ).reset_index()
-    st["unknown"] = st["electorate"] - st.pop("known")
+    # The text columns are the same on every row of a text: its first row carries them; the
+    # two counts are plain groupby reductions (no per-text Python aggregation).
+    st = b.drop_duplicates("text_id")[
+        ["text_id", "symbol", "label", "date", "coverage", "known_lists", "firm_dropped"]
+    ].reset_index(drop=True)
+    votes = b.groupby("text_id", sort=False)["vote"]
+    size = votes.size().reindex(st["text_id"]).to_numpy()
+    st["electorate"] = size
+    st["unknown"] = size - votes.count().reindex(st["text_id"]).to_numpy()
     st["name"] = [text_label(r) for r in st.to_dict("records")]
     st["coverage"] = st["coverage"].astype(str)
     st["status"] = [_status_phrase(r) for r in st.to_dict("records")]
