@@ -149,7 +149,8 @@ def us_isolation(
     info = _info(b, st).set_index("text_id")
     official = catalog.set_index("id") if catalog is not None else None
     rows = []
-    for tid, g in b.groupby("text_id", sort=False):
+    narrow = b[["text_id", "iso3", "vote"]]  # each group taken from 3 columns, not all of b
+    for tid, g in narrow.groupby("text_id", sort=False):
         us = g.loc[g["iso3"] == US, "vote"]
         if us.empty or pd.isna(us.iloc[0]):
             continue
@@ -358,6 +359,7 @@ def agreement_with_us(
                 f"unknown partner {partner!r}: neither a group nor a state in the votes"
             )
         q = q.assign(agree=agreement_scores(q["vote"], q["us_vote"])).dropna(subset=["agree"])
+        q = q[[*keys, "agree", "text_id", "iso3"]]  # the cells need these columns only
         cells = q.groupby(keys) if keys else [((), q)]
         for key, g in cells:
             key = key if isinstance(key, tuple) else (key,)
