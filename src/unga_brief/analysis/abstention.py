@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status, why_unknown
+from unga_brief.analysis.ballot_frame import (
+    ballots,
+    coverage_note,
+    narrow,
+    text_status,
+    why_unknown,
+)
 from unga_brief.analysis.definitions import abstention_rate
 from unga_brief.analysis.membership import scope_membership
 from unga_brief.analysis.text_selection import select_texts
@@ -72,6 +78,7 @@ def group_abstention_rates(
     """
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
     ids = select_texts(b, texts, topic=topic)
+    b = narrow(b, "group_short", "topic")
     b = b[b["text_id"].isin(ids)]
     st = text_status(b)
     answerable = set(st.loc[st["known_lists"] == VOTE_CODES, "text_id"])

@@ -144,6 +144,28 @@ def _member_lookup(votes: pd.DataFrame, el: pd.DataFrame) -> pd.DataFrame:
     return lk.dropna(subset=cols[:1] if cols else None).drop_duplicates("iso3")
 
 
+#: The columns :func:`text_status` reads.
+STATUS_COLUMNS = (
+    "text_id",
+    "iso3",
+    "vote",
+    "symbol",
+    "label",
+    "date",
+    "coverage",
+    "known_lists",
+    "firm_dropped",
+)
+
+
+def narrow(ballots_frame: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """The frame with only the :data:`STATUS_COLUMNS` and ``extra`` (in its own column order):
+    rows selected from it afterwards take a few columns, not every text and member column.
+    (Not a ballots frame any more: narrow after :func:`ballots`, for a measure's own use.)"""
+    keep = set(STATUS_COLUMNS) | set(extra)
+    return ballots_frame[[c for c in ballots_frame.columns if c in keep]]
+
+
 def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per text of a :func:`ballots` frame: ``text_id, name, date, coverage,
     known_lists, electorate, unknown, firm_dropped, status`` (a phrase for coverage notes)."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.definitions import is_hedger, is_reverse_hedger, switch_kind, vote_profile
 from unga_brief.analysis.text_selection import order_texts, select_texts, texts_frame
 from unga_brief.core.errors import ParameterError
@@ -36,10 +36,11 @@ def country_profiles(
     ``rate_X`` (÷ known), ``profile`` (:func:`vote_profile`), ``coverage_note``.
     """
     b_all = ballots(votes, electorate=electorate, firm_only=firm_only)
+    rows = narrow(b_all, "display_name", "group_short")
     out = []
     for topic, sel in (("ukraine", ukraine_texts), ("gaza", gaza_texts)):
         ids = select_texts(b_all, sel, topic=topic, window=window, what=f"{topic} texts")
-        b = b_all[b_all["text_id"].isin(ids)]
+        b = rows[rows["text_id"].isin(ids)]
         st = text_status(b)
         note = coverage_note(st, ids, firm_only=firm_only)
         counts = (
