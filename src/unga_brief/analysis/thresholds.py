@@ -273,20 +273,21 @@ def threshold_table(
 
 def _by_text(b: pd.DataFrame, bm: pd.DataFrame) -> dict:
     """Per text of ``b``: its ``known_lists`` (first row), the states of each known vote, and
-    its bloc members ``(group, iso3)`` from ``bm``: split once, instead of a boolean selection
-    of the whole frames per text."""
+    per vote the number of each bloc's members (``bm``) who cast it: computed once (one merge,
+    one groupby), instead of selecting the whole frames per text."""
     out: dict = {}
     # .tolist() first: iterating string (pyarrow) columns element by element is slow
     for tid, kl in zip(b["text_id"].tolist(), b["known_lists"].tolist(), strict=True):
         if tid not in out:
-            out[tid] = {"lists": str(kl), "votes": {}, "members": []}
-    known = b[b["vote"].notna()]
+            out[tid] = {"lists": str(kl), "votes": {}, "held": {}}
+    known = b.loc[b["vote"].notna(), ["text_id", "iso3", "vote"]]
     cols = (known[c].astype(object).tolist() for c in ("text_id", "iso3", "vote"))
     for tid, iso3, v in zip(*cols, strict=True):
         out[tid]["votes"].setdefault(str(v), set()).add(iso3)
-    for tid, group, iso3 in zip(*(bm[c].tolist() for c in ("text_id", "group", "iso3")), strict=True):
-        if tid in out:
-            out[tid]["members"].append((group, iso3))
+    held = bm[["text_id", "group", "iso3"]].merge(known, on=["text_id", "iso3"])
+    n = held.groupby(["text_id", held["vote"].astype(str), "group"]).size()
+    for (tid, v, group), c in zip(n.index.tolist(), n.tolist(), strict=True):
+        out[tid]["held"].setdefault(v, {})[group] = c
     return out
 
 
@@ -305,9 +306,5 @@ def _pivot_blocs(by_text: dict, tid, ok, k, body) -> str:
         return ""
     if t is None or side not in t["lists"]:
         return "unknown (that list is not complete)"
-    on_side = votes.get(side, set())
-    n: dict[str, int] = {}
-    for group, iso3 in t["members"]:
-        if iso3 in on_side:
-            n[group] = n.get(group, 0) + 1
+    n = t["held"].get(side, {})
     return " ".join(sorted(g for g, c in n.items() if c >= k))
