@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.definitions import (
     Tally,
     agreement_scores,
@@ -206,6 +206,7 @@ def us_isolation(
 
 
 def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    b = b[["text_id", "iso3", "vote", "date", "topic"]]  # what the pairs are read for
     b = b[b["text_id"].isin(ids)]
     us = b[b["iso3"] == US][["text_id", "vote"]].rename(columns={"vote": "us_vote"})
     if us.empty:
@@ -216,7 +217,9 @@ def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     p["year"] = p["date"].dt.year
     p["outcome"] = [
         pair_outcome(None if pd.isna(x) else str(x), None if pd.isna(y) else str(y))
-        for x, y in zip(p["vote"], p["us_vote"], strict=True)
+        for x, y in zip(
+            p["vote"].astype(object).tolist(), p["us_vote"].astype(object).tolist(), strict=True
+        )
     ]
     return p
 
@@ -229,6 +232,7 @@ def _by_keys(by: Sequence[str]) -> list[str]:
 
 
 def _cell_notes(b: pd.DataFrame, ids: list[str], keys: list[str], firm_only: bool) -> dict:
+    b = narrow(b, "topic")
     t = (
         b[b["text_id"].isin(ids)]
         .drop_duplicates("text_id")
@@ -283,9 +287,10 @@ def coincidence_with_us(
     attrs = b.drop_duplicates("iso3").set_index("iso3")[["display_name", "group_short"]]
     notes = _cell_notes(b, ids, keys, firm_only)
     rows = []
-    for idx, r in tally.iterrows():
+    fields = tally[list(Tally._fields)]
+    for idx, r in zip(fields.index.tolist(), fields.to_numpy().tolist(), strict=True):
         idx = idx if isinstance(idx, tuple) else (idx,)
-        t = Tally(**{f: int(r[f]) for f in Tally._fields})
+        t = Tally(*(int(x) for x in r))
         for m in methods:
             rows.append(
                 {
