@@ -176,9 +176,7 @@ def votes_ballots(ctx, firm_only: bool = False) -> pd.DataFrame:
     from the votes, :func:`unga_brief.analysis.ballot_frame.ballots` with no ``electorate``), built
     once per context: the measures that read the tidy votes get this frame instead and return
     it unchanged (a ballots frame passes through ``ballots``), so their results are the same."""
-    return ctx.cached(
-        ("votes_ballots", firm_only), lambda: ballots(ctx.votes, firm_only=firm_only)
-    )
+    return ctx.cached(("votes_ballots", firm_only), lambda: ballots(ctx.votes, firm_only=firm_only))
 
 
 def us_votes(ctx) -> pd.DataFrame:
