@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.hedging import country_profiles
 from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import ParameterError
@@ -48,7 +48,8 @@ def moved_with_us(
     later_distance, earlier_distance, move`` (earlier − later distance), ``moved``,
     ``coverage_note``."""
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    ga = b[b["body"].astype(str) == "GA"]
+    ga = narrow(b, "body", "kind", "topic")  # the columns read below, before rows are taken
+    ga = ga[ga["body"].astype(str) == "GA"]
     after = select_texts(ga, ukraine_texts, topic="ukraine", window=(since, until))
     before = select_texts(ga, ukraine_texts, topic="ukraine", window=earlier)
     if US not in set(ga["iso3"]):
