@@ -171,17 +171,25 @@ def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
     known_lists, electorate, unknown, firm_dropped, status`` (a phrase for coverage notes)."""
     b = ballots_frame
     # The text columns are the same on every row of a text: its first row carries them; the
-    # two counts are plain groupby reductions (no per-text Python aggregation).
-    st = b.drop_duplicates("text_id")[
+    # two counts come from one factorization of the text ids (no per-text Python aggregation).
+    codes, uniques = pd.factorize(b["text_id"])  # in order of first appearance
+    if (codes < 0).any():  # a row without a text id (not a ballots frame): as groupby does
+        b, codes = b[codes >= 0], codes[codes >= 0]
+    _, first = np.unique(codes, return_index=True)
+    st = b.iloc[np.sort(first)][
         ["text_id", "symbol", "label", "date", "coverage", "known_lists", "firm_dropped"]
     ].reset_index(drop=True)
-    votes = b.groupby("text_id", sort=False)["vote"]
-    size = votes.size().reindex(st["text_id"]).to_numpy()
+    size = np.bincount(codes, minlength=len(uniques))
+    known = np.bincount(codes, weights=b["vote"].notna().to_numpy(), minlength=len(uniques))
     st["electorate"] = size
-    st["unknown"] = size - votes.count().reindex(st["text_id"]).to_numpy()
-    st["name"] = [text_label(r) for r in st.to_dict("records")]
+    st["unknown"] = size - known.astype(np.int64)
+    records = st.to_dict("records")
+    st["name"] = [text_label(r) for r in records]
     st["coverage"] = st["coverage"].astype(str)
-    st["status"] = [_status_phrase(r) for r in st.to_dict("records")]
+    st["status"] = [
+        _status_phrase({**r, "name": n, "coverage": c})
+        for r, n, c in zip(records, st["name"], st["coverage"], strict=True)
+    ]
     return st[
         [
             "text_id",
