@@ -148,17 +148,30 @@ def us_isolation(
     st = text_status(b)
     info = _info(b, st).set_index("text_id")
     official = catalog.set_index("id") if catalog is not None else None
-    rows = []
-    narrow = b[["text_id", "iso3", "vote"]]  # each group taken from 3 columns, not all of b
-    for tid, g in narrow.groupby("text_id", sort=False):
-        us = g.loc[g["iso3"] == US, "vote"]
-        if us.empty or pd.isna(us.iloc[0]):
+    # Each text's US vote and the others' votes, read once as plain values (in the order of
+    # the texts' first rows, as groupby(sort=False) gives them).
+    us_of: dict = {}
+    others_of: dict = {}
+    cols = (b[c].astype(object).tolist() for c in ("text_id", "iso3", "vote"))
+    for tid, iso3, vote in zip(*cols, strict=True):
+        if not isinstance(tid, str) and pd.isna(tid):
             continue
-        v = str(us.iloc[0])
-        others = g[g["iso3"] != US]
-        at_least = us_isolation_count(v, others["vote"])
-        exact = v in info.loc[tid, "known_lists"]
-        same, source, note = (at_least if exact else pd.NA), "country rows", info.loc[tid, "status"]
+        others = others_of.setdefault(tid, [])
+        if iso3 == US:
+            us_of.setdefault(tid, vote)
+        else:
+            others.append(vote)
+    lists = dict(zip(info.index, info["known_lists"], strict=True))
+    status = dict(zip(info.index, info["status"], strict=True))
+    rows = []
+    for tid, others in others_of.items():
+        v = us_of.get(tid)
+        if v is None or pd.isna(v):
+            continue
+        v = str(v)
+        at_least = us_isolation_count(v, others)
+        exact = v in lists[tid]
+        same, source, note = (at_least if exact else pd.NA), "country rows", status[tid]
         if not exact and official is not None and pd.notna(official.loc[tid, OFFICIAL_COLUMNS[v]]):
             same, exact, source = (
                 int(official.loc[tid, OFFICIAL_COLUMNS[v]]) - 1,
