@@ -44,7 +44,7 @@ COINCIDENCE_TABLE_COLUMNS = [
 
 
 def _ga(assembly: pd.DataFrame, window: tuple | None = None) -> pd.DataFrame:
-    a = assembly[assembly["body"].astype(str) == "GA"]
+    a = assembly[assembly["body"] == "GA"]  # no astype(str) of the whole layer's column
     if window is not None:
         start, end = (pd.Timestamp(w) if w is not None else None for w in window)
         ok = np.ones(len(a), dtype=bool)

@@ -178,7 +178,7 @@ def switches(
     successive pairs had unknown votes, and how many states were not compared).
     """
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    t = texts_frame(b)
+    t = texts_frame(b[["text_id", "date", "series", "symbol", "label"]])  # what orders them
     if texts is not None or window is not None:
         ids = select_texts(b, texts, window=window)
         t = t[t["text_id"].isin(ids)]

@@ -49,7 +49,7 @@ def moved_with_us(
     ``coverage_note``."""
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
     ga = narrow(b, "body", "kind", "topic")  # the columns read below, before rows are taken
-    ga = ga[ga["body"].astype(str) == "GA"]
+    ga = ga[ga["body"] == "GA"]
     after = select_texts(ga, ukraine_texts, topic="ukraine", window=(since, until))
     before = select_texts(ga, ukraine_texts, topic="ukraine", window=earlier)
     if US not in set(ga["iso3"]):

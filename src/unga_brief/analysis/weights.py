@@ -66,7 +66,7 @@ def weighted_tally(
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
     ids = select_texts(b, texts, topic=topic, window=window)
     b = narrow(b, "body", "topic")
-    b = b[b["text_id"].isin(ids) & (b["body"].astype(str) == "GA")]
+    b = b[b["text_id"].isin(ids) & (b["body"] == "GA")]
     if b.empty:
         raise ParameterError("weighted tally: no GA text selected")
     w = state_weights(population, year)

@@ -124,8 +124,12 @@ def short_ref(ctx, tid: str) -> str:
 
 def series_words(ctx, series: str) -> str:
     """A series as a reader knows it: the symbol its texts share (``ES-11``), else the short
-    title of its latest text ("the “Palestinian self-determination” texts")."""
-    c = ctx.catalog[ctx.catalog["series"] == series].sort_values("date")
+    title of its latest text ("the “Palestinian self-determination” texts"); once per context."""
+    return ctx.cached(("series_words", series), lambda: _series_words(ctx.catalog, series))
+
+
+def _series_words(catalog: pd.DataFrame, series: str) -> str:
+    c = catalog[catalog["series"] == series].sort_values("date")
     syms = [x for x in c["symbol"] if isinstance(x, str) and x]
     if syms:  # a text without a confirmed symbol (the 2026 one) does not change the series
         heads = {x.rsplit("/", 1)[0].replace("A/RES/", "") for x in syms}
