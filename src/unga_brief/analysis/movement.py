@@ -107,11 +107,18 @@ def movement_crosstab(
     window: tuple | None = None,
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The classes of :func:`moved_with_us` against each state's Gaza profile: ``moved,
-    gaza_profile, states, names``."""
-    prof = country_profiles(
-        votes, gaza_texts=gaza_texts, window=window, firm_only=firm_only, electorate=electorate
+    gaza_profile, states, names``. ``profiles``: a
+    :func:`~unga_brief.analysis.hedging.country_profiles` frame of the same votes, Gaza texts,
+    window and ``firm_only`` where the caller has it already (only its Gaza rows are read)."""
+    prof = (
+        profiles
+        if profiles is not None
+        else country_profiles(
+            votes, gaza_texts=gaza_texts, window=window, firm_only=firm_only, electorate=electorate
+        )
     )
     gaza = prof[prof["topic"] == "gaza"][["iso3", "profile"]].rename(
         columns={"profile": "gaza_profile"}

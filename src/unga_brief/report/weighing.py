@@ -60,6 +60,23 @@ def _population(ctx) -> pd.DataFrame | None:
     return ctx.cached("population", lambda: load_population(ctx.paths))
 
 
+def _set_profiles(ctx) -> pd.DataFrame:
+    """Each state's profile on the Ukraine and Gaza sets of the parameters, in the window (what
+    the baseline and the movement cross-tab both read), computed once per context."""
+    from unga_brief.analysis.hedging import country_profiles
+
+    p = ctx.params
+    return ctx.cached(
+        "set_profiles",
+        lambda: country_profiles(
+            votes_ballots(ctx),
+            ukraine_texts=p.ukraine_texts,
+            gaza_texts=p.gaza_texts,
+            window=p.window,
+        ),
+    )
+
+
 def population_year(ctx) -> int | None:
     """The latest year the population table covers for every member (one stated year)."""
     pop = _population(ctx)
@@ -163,6 +180,7 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
             ukraine_texts=p.ukraine_texts,
             gaza_texts=p.gaza_texts,
             window=p.window,
+            profiles=_set_profiles(ctx),
         ),
     )
     top = bl.most_above_baseline(df, topic).head(6)
@@ -456,7 +474,13 @@ def moved_with_us(ctx) -> Finding:
     if known.empty:
         why = f"No state has Ukraine votes both before and from {since:%b %Y} in the window."
         return left_out_finding("moved_with_us", why)
-    ct = mv.movement_crosstab(m, votes_ballots(ctx), gaza_texts=p.gaza_texts, window=p.window)
+    ct = mv.movement_crosstab(
+        m,
+        votes_ballots(ctx),
+        gaza_texts=p.gaza_texts,
+        window=p.window,
+        profiles=_set_profiles(ctx),
+    )
     toward = m[m["moved"] == "toward the US"]
     away = m[m["moved"] == "away from the US"]
     unknown = m[m["moved"].astype(str).str.startswith("unknown")]
