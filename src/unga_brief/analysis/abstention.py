@@ -34,9 +34,9 @@ def group_counts(
 ) -> pd.DataFrame:
     """Per text and scope (all, UN regional group, bloc): ``members`` and the count of each
     vote ``Y, N, A, X`` (nullable; NA where that list is not complete on the text)."""
-    sm = scope_membership(ballots_frame, groups, blocs)
-    b = ballots_frame[["text_id", "iso3", "vote", "known_lists"]]
-    m = sm.merge(b, on=["text_id", "iso3"], how="inner")
+    # the rows of scope_membership with each one's vote and lists (as merging them on
+    # text_id, iso3 with the frame would: its pairs are unique)
+    m = scope_membership(ballots_frame, groups, blocs, carry=("vote", "known_lists"))
     keys = ["text_id", "scope_type", "scope"]
     size = m.groupby(keys, sort=False).agg(
         members=("iso3", "size"), known_lists=("known_lists", "first")

@@ -76,27 +76,29 @@ def undated_texts(groups: pd.DataFrame | None, texts: pd.DataFrame) -> list[str]
 
 
 def scope_membership(
-    ballots_frame: pd.DataFrame, groups: pd.DataFrame | None, blocs: Sequence[str] | None = None
+    ballots_frame: pd.DataFrame,
+    groups: pd.DataFrame | None,
+    blocs: Sequence[str] | None = None,
+    *,
+    carry: Sequence[str] = (),
 ) -> pd.DataFrame:
     """``text_id, scope_type, scope, iso3``: all states, each UN regional group, and each bloc
     (membership on the text's date; see :func:`bloc_membership`) among those entitled to vote
-    on the text. ``blocs=None`` takes every group in ``groups``."""
-    b = ballots_frame[["text_id", "iso3", "group_short", "date"]]
+    on the text. ``blocs=None`` takes every group in ``groups``. ``carry``: columns of the
+    ballots frame (e.g. ``vote``) added to each row, as merging the result with the frame on
+    ``text_id, iso3`` would (same rows, same order), without that merge."""
+    carry = [c for c in carry if c not in ("text_id", "iso3")]
+    cols = ["text_id", "scope_type", "scope", "iso3", *carry]
+    b = ballots_frame[list(dict.fromkeys(["text_id", "iso3", "group_short", "date", *carry]))]
     parts = [
-        b.assign(scope_type="all", scope="All members")[["text_id", "scope_type", "scope", "iso3"]],
-        b.assign(scope_type="regional group", scope=b["group_short"].astype(str))[
-            ["text_id", "scope_type", "scope", "iso3"]
-        ],
+        b.assign(scope_type="all", scope="All members")[cols],
+        b.assign(scope_type="regional group", scope=b["group_short"].astype(str))[cols],
     ]
     if groups is not None and blocs is None:
         blocs = sorted(set(groups["group"]))
     if groups is not None and len(blocs):
         texts = b.drop_duplicates("text_id")
         bm = bloc_membership(groups, texts, blocs)
-        bm = bm.merge(b[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
-        parts.append(
-            bm.rename(columns={"group": "scope"}).assign(scope_type="bloc")[
-                ["text_id", "scope_type", "scope", "iso3"]
-            ]
-        )
+        bm = bm.merge(b[["text_id", "iso3", *carry]], on=["text_id", "iso3"], how="inner")
+        parts.append(bm.rename(columns={"group": "scope"}).assign(scope_type="bloc")[cols])
     return pd.concat(parts, ignore_index=True)
