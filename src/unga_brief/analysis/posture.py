@@ -363,11 +363,14 @@ def agreement_with_us(
     states = set(b["iso3"])
     notes = _cell_notes(b, ids, keys, firm_only)
     out = []
+    # every group partner's membership on each text's date, computed once for all of them
+    wanted = [x for x in dict.fromkeys(partners) if x in group_names]
+    t = p.drop_duplicates("text_id")
+    members = bloc_membership(groups, t, wanted) if wanted else None
     for partner in partners:
         if partner in group_names:
-            t = p.drop_duplicates("text_id")
             early = undated_texts(groups, t)
-            bm = bloc_membership(groups, t, [partner])
+            bm = members[members["group"] == partner]
             q = p.merge(bm[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
             kind = "group"
         elif partner in states:
