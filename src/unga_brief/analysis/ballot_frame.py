@@ -234,15 +234,17 @@ def coverage_note(
     out and why, and whether only firm (record + list) votes were used."""
     used = list(dict.fromkeys(used))
     left_out = dict(left_out or {})
-    st = status.set_index("text_id")
+    # one record per text, read as plain values (not .loc lookups per text and column)
+    cols = ["text_id", "name", "known_lists", "electorate", "unknown", "status"]
+    st = {r["text_id"]: r for r in status[cols].to_dict("records")}
     for t in used:
-        if t in st.index and st.loc[t, "unknown"] == st.loc[t, "electorate"] and t not in left_out:
+        if t in st and st[t]["unknown"] == st[t]["electorate"] and t not in left_out:
             left_out[t] = why_unknown(status, t) + ", no vote known"
     used = [t for t in used if t not in left_out]
     partial = [
-        st.loc[t, "status"]
+        st[t]["status"]
         for t in used
-        if t in st.index and (st.loc[t, "known_lists"] != VOTE_CODES or st.loc[t, "unknown"] > 0)
+        if t in st and (st[t]["known_lists"] != VOTE_CODES or st[t]["unknown"] > 0)
     ]
     parts = []
     if partial:
@@ -251,10 +253,7 @@ def coverage_note(
         what = f" of {question}" if question else ""
         parts.append(
             f"Left out{what}: "
-            + "; ".join(
-                f"{st.loc[t, 'name'] if t in st.index else t} — {why}"
-                for t, why in left_out.items()
-            )
+            + "; ".join(f"{st[t]['name'] if t in st else t} — {why}" for t, why in left_out.items())
             + "."
         )
     if not partial:
