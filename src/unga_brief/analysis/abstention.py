@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status, why_unknown
+from unga_brief.analysis.ballot_frame import (
+    ballots,
+    coverage_note,
+    narrow,
+    text_status,
+    why_unknown,
+)
 from unga_brief.analysis.definitions import abstention_rate
 from unga_brief.analysis.membership import scope_membership
 from unga_brief.analysis.text_selection import select_texts
@@ -28,9 +34,9 @@ def group_counts(
 ) -> pd.DataFrame:
     """Per text and scope (all, UN regional group, bloc): ``members`` and the count of each
     vote ``Y, N, A, X`` (nullable; NA where that list is not complete on the text)."""
-    sm = scope_membership(ballots_frame, groups, blocs)
-    b = ballots_frame[["text_id", "iso3", "vote", "known_lists"]]
-    m = sm.merge(b, on=["text_id", "iso3"], how="inner")
+    # the rows of scope_membership with each one's vote and lists (as merging them on
+    # text_id, iso3 with the frame would: its pairs are unique)
+    m = scope_membership(ballots_frame, groups, blocs, carry=("vote", "known_lists"))
     keys = ["text_id", "scope_type", "scope"]
     size = m.groupby(keys, sort=False).agg(
         members=("iso3", "size"), known_lists=("known_lists", "first")
@@ -72,6 +78,7 @@ def group_abstention_rates(
     """
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
     ids = select_texts(b, texts, topic=topic)
+    b = narrow(b, "group_short", "topic")
     b = b[b["text_id"].isin(ids)]
     st = text_status(b)
     answerable = set(st.loc[st["known_lists"] == VOTE_CODES, "text_id"])

@@ -144,24 +144,52 @@ def _member_lookup(votes: pd.DataFrame, el: pd.DataFrame) -> pd.DataFrame:
     return lk.dropna(subset=cols[:1] if cols else None).drop_duplicates("iso3")
 
 
+#: The columns :func:`text_status` reads.
+STATUS_COLUMNS = (
+    "text_id",
+    "iso3",
+    "vote",
+    "symbol",
+    "label",
+    "date",
+    "coverage",
+    "known_lists",
+    "firm_dropped",
+)
+
+
+def narrow(ballots_frame: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """The frame with only the :data:`STATUS_COLUMNS` and ``extra`` (in its own column order):
+    rows selected from it afterwards take a few columns, not every text and member column.
+    (Not a ballots frame any more: narrow after :func:`ballots`, for a measure's own use.)"""
+    keep = set(STATUS_COLUMNS) | set(extra)
+    return ballots_frame[[c for c in ballots_frame.columns if c in keep]]
+
+
 def text_status(ballots_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per text of a :func:`ballots` frame: ``text_id, name, date, coverage,
     known_lists, electorate, unknown, firm_dropped, status`` (a phrase for coverage notes)."""
     b = ballots_frame
-    g = b.groupby("text_id", sort=False)
-    st = g.agg(
-        symbol=("symbol", "first"),
-        label=("label", "first"),
-        date=("date", "first"),
-        coverage=("coverage", "first"),
-        known_lists=("known_lists", "first"),
-        firm_dropped=("firm_dropped", "first"),
-        electorate=("iso3", "size"),
-        unknown=("vote", lambda s: int(s.isna().sum())),
-    ).reset_index()
-    st["name"] = [text_label(r) for r in st.to_dict("records")]
+    # The text columns are the same on every row of a text: its first row carries them; the
+    # two counts come from one factorization of the text ids (no per-text Python aggregation).
+    codes, uniques = pd.factorize(b["text_id"])  # in order of first appearance
+    if (codes < 0).any():  # a row without a text id (not a ballots frame): as groupby does
+        b, codes = b[codes >= 0], codes[codes >= 0]
+    _, first = np.unique(codes, return_index=True)
+    st = b.iloc[np.sort(first)][
+        ["text_id", "symbol", "label", "date", "coverage", "known_lists", "firm_dropped"]
+    ].reset_index(drop=True)
+    size = np.bincount(codes, minlength=len(uniques))
+    known = np.bincount(codes, weights=b["vote"].notna().to_numpy(), minlength=len(uniques))
+    st["electorate"] = size
+    st["unknown"] = size - known.astype(np.int64)
+    records = st.to_dict("records")
+    st["name"] = [text_label(r) for r in records]
     st["coverage"] = st["coverage"].astype(str)
-    st["status"] = [_status_phrase(r) for r in st.to_dict("records")]
+    st["status"] = [
+        _status_phrase({**r, "name": n, "coverage": c})
+        for r, n, c in zip(records, st["name"], st["coverage"], strict=True)
+    ]
     return st[
         [
             "text_id",
@@ -206,15 +234,17 @@ def coverage_note(
     out and why, and whether only firm (record + list) votes were used."""
     used = list(dict.fromkeys(used))
     left_out = dict(left_out or {})
-    st = status.set_index("text_id")
+    # one record per text, read as plain values (not .loc lookups per text and column)
+    cols = ["text_id", "name", "known_lists", "electorate", "unknown", "status"]
+    st = {r["text_id"]: r for r in status[cols].to_dict("records")}
     for t in used:
-        if t in st.index and st.loc[t, "unknown"] == st.loc[t, "electorate"] and t not in left_out:
+        if t in st and st[t]["unknown"] == st[t]["electorate"] and t not in left_out:
             left_out[t] = why_unknown(status, t) + ", no vote known"
     used = [t for t in used if t not in left_out]
     partial = [
-        st.loc[t, "status"]
+        st[t]["status"]
         for t in used
-        if t in st.index and (st.loc[t, "known_lists"] != VOTE_CODES or st.loc[t, "unknown"] > 0)
+        if t in st and (st[t]["known_lists"] != VOTE_CODES or st[t]["unknown"] > 0)
     ]
     parts = []
     if partial:
@@ -223,10 +253,7 @@ def coverage_note(
         what = f" of {question}" if question else ""
         parts.append(
             f"Left out{what}: "
-            + "; ".join(
-                f"{st.loc[t, 'name'] if t in st.index else t} — {why}"
-                for t, why in left_out.items()
-            )
+            + "; ".join(f"{st[t]['name'] if t in st else t} — {why}" for t, why in left_out.items())
             + "."
         )
     if not partial:

@@ -44,7 +44,7 @@ COINCIDENCE_TABLE_COLUMNS = [
 
 
 def _ga(assembly: pd.DataFrame, window: tuple | None = None) -> pd.DataFrame:
-    a = assembly[assembly["body"].astype(str) == "GA"]
+    a = assembly[assembly["body"] == "GA"]  # no astype(str) of the whole layer's column
     if window is not None:
         start, end = (pd.Timestamp(w) if w is not None else None for w in window)
         ok = np.ones(len(a), dtype=bool)
@@ -113,6 +113,7 @@ def baseline_vs_topic(
     window: tuple | None = None,
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each state's abstention and non-voting rates on the Ukraine and on the Gaza texts
     (:func:`unga_brief.analysis.hedging.country_profiles`) beside its baseline
@@ -121,14 +122,21 @@ def baseline_vs_topic(
 
     One row per (state, topic): ``iso3, display_name, topic, present, rate_A, rate_X,
     baseline_records, baseline_present, baseline_A_rate, baseline_X_rate, excess_A``
-    (topic − baseline, points as a fraction), ``excess_X``, ``coverage_note``."""
-    prof = country_profiles(
-        votes,
-        ukraine_texts=ukraine_texts,
-        gaza_texts=gaza_texts,
-        window=window,
-        firm_only=firm_only,
-        electorate=electorate,
+    (topic − baseline, points as a fraction), ``excess_X``, ``coverage_note``.
+
+    ``profiles``: :func:`~unga_brief.analysis.hedging.country_profiles` of the same votes, texts,
+    window and ``firm_only``, where the caller has it already (it is not computed again)."""
+    prof = (
+        profiles
+        if profiles is not None
+        else country_profiles(
+            votes,
+            ukraine_texts=ukraine_texts,
+            gaza_texts=gaza_texts,
+            window=window,
+            firm_only=firm_only,
+            electorate=electorate,
+        )
     )
     linked = assembly.loc[assembly["text_id"].astype(str) != "", ["undl_record", "text_id"]]
     topic_ids = set(votes.loc[votes["topic"].astype(str).isin(["ukraine", "gaza"]), "text_id"])

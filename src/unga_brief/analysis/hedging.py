@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.definitions import is_hedger, is_reverse_hedger, switch_kind, vote_profile
 from unga_brief.analysis.text_selection import order_texts, select_texts, texts_frame
 from unga_brief.core.errors import ParameterError
@@ -36,10 +36,11 @@ def country_profiles(
     ``rate_X`` (÷ known), ``profile`` (:func:`vote_profile`), ``coverage_note``.
     """
     b_all = ballots(votes, electorate=electorate, firm_only=firm_only)
+    rows = narrow(b_all, "display_name", "group_short")
     out = []
     for topic, sel in (("ukraine", ukraine_texts), ("gaza", gaza_texts)):
         ids = select_texts(b_all, sel, topic=topic, window=window, what=f"{topic} texts")
-        b = b_all[b_all["text_id"].isin(ids)]
+        b = rows[rows["text_id"].isin(ids)]
         st = text_status(b)
         note = coverage_note(st, ids, firm_only=firm_only)
         counts = (
@@ -53,8 +54,10 @@ def country_profiles(
             display_name=("display_name", "first"),
             group_short=("group_short", "first"),
             texts=("text_id", "nunique"),
-            unknown=("vote", lambda s: int(s.isna().sum())),
+            rows=("iso3", "size"),
+            known=("vote", "count"),
         )
+        base["unknown"] = base.pop("rows") - base.pop("known")  # vectorised, no lambda per state
         p = base.join(counts, how="left").fillna({c: 0 for c in VOTE_CODES}).reset_index()
         for c in VOTE_CODES:
             p[c] = p[c].astype(int)
@@ -175,7 +178,7 @@ def switches(
     successive pairs had unknown votes, and how many states were not compared).
     """
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    t = texts_frame(b)
+    t = texts_frame(b[["text_id", "date", "series", "symbol", "label"]])  # what orders them
     if texts is not None or window is not None:
         ids = select_texts(b, texts, window=window)
         t = t[t["text_id"].isin(ids)]
@@ -187,25 +190,34 @@ def switches(
     st = text_status(b[b["text_id"].isin(t["text_id"])])
     names = st.set_index("text_id")["name"]
     out, notes = [], []
-    v = b.pivot(index="iso3", columns="text_id", values="vote")
-    attrs = b.drop_duplicates("iso3").set_index("iso3")[["display_name", "group_short"]]
+    # Each text's votes by state, read once (plain values: iterating pyarrow-backed columns or
+    # selecting the whole frame per pair of texts is what made this slow).
+    votes_of: dict = {}
+    for tid, iso3, vote in zip(
+        *(b[c].astype(object).tolist() for c in ("text_id", "iso3", "vote")), strict=True
+    ):
+        votes_of.setdefault(tid, {})[iso3] = vote
+    first = b.drop_duplicates("iso3")
+    display = dict(
+        zip(first["iso3"].tolist(), first["display_name"].astype(object).tolist(), strict=True)
+    )
+    region = dict(
+        zip(first["iso3"].tolist(), first["group_short"].astype(object).tolist(), strict=True)
+    )
     for s, ts in order_texts(t).groupby(t["series"].astype(str), sort=True):
         ts = order_texts(ts)
         ids = ts["text_id"].tolist()
         dates = dict(zip(ts["text_id"], ts["date"], strict=True))
         for prev, cur in zip(ids, ids[1:], strict=False):
-            both = b[b["text_id"].isin([prev, cur])]
-            eligible = set(both.loc[both["text_id"] == prev, "iso3"]) & set(
-                both.loc[both["text_id"] == cur, "iso3"]
-            )
-            a, c = v.loc[sorted(eligible), prev], v.loc[sorted(eligible), cur]
-            unknown = int((a.isna() | c.isna()).sum())
+            pv, cv = votes_of.get(prev, {}), votes_of.get(cur, {})
+            eligible = sorted(set(pv) & set(cv))
+            unknown = sum(1 for i in eligible if pd.isna(pv[i]) or pd.isna(cv[i]))
             if unknown:
                 notes.append(
                     f"{names[prev]} → {names[cur]}: {unknown} states not compared (vote unknown)"
                 )
-            for iso3 in sorted(eligible):
-                kind = switch_kind(a[iso3], c[iso3])
+            for iso3 in eligible:
+                kind = switch_kind(pv[iso3], cv[iso3])
                 if kind:
                     out.append(
                         {
@@ -217,11 +229,11 @@ def switches(
                             "from_date": dates[prev],
                             "to_date": dates[cur],
                             "iso3": iso3,
-                            "display_name": attrs.loc[iso3, "display_name"],
-                            "group_short": attrs.loc[iso3, "group_short"],
-                            "from_vote": a[iso3],
-                            "to_vote": c[iso3],
-                            "change": f"{a[iso3]}→{c[iso3]}",
+                            "display_name": display[iso3],
+                            "group_short": region[iso3],
+                            "from_vote": pv[iso3],
+                            "to_vote": cv[iso3],
+                            "change": f"{pv[iso3]}→{cv[iso3]}",
                             "kind": kind,
                         }
                     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from unga_brief.core.errors import ParameterError
@@ -23,22 +24,46 @@ def bloc_membership(
             f"unknown group(s) {', '.join(unknown)}; known: {', '.join(sorted(set(groups['group'])))}"
         )
     t = texts.rename(columns={"id": "text_id"})[["text_id", "date"]].drop_duplicates("text_id")
-    t = t.assign(_d=pd.to_datetime(t["date"]).dt.strftime("%Y-%m-%d"))
+    day = pd.to_datetime(t["date"]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    dated = pd.notna(day)
+    d = np.where(dated, day, "").astype(str)[:, None]  # texts down, memberships across
+    dated = dated[:, None]
     cols = ["group", "iso3", "since", "until"] + (["dated_from"] if "dated_from" in groups else [])
-    g = groups[groups["group"].isin(blocs)][cols].copy()
-    for c in cols[2:]:
-        g[c] = g[c].fillna("").astype(str)
-    m = t.merge(g, how="cross")
-    ok = ((m["since"] == "") | (m["since"] <= m["_d"])) & (
-        (m["until"] == "") | (m["until"] >= m["_d"])
+    g = groups[groups["group"].isin(blocs)][cols]
+
+    def bound(c: str) -> np.ndarray:
+        return np.asarray(g[c].fillna("").astype(str).tolist(), dtype=str)[None, :]
+
+    # One text x membership grid of string comparisons (the dates are ISO strings), as the
+    # cross merge did, without building the merged frame.
+    since, until = bound("since"), bound("until")
+    ok = ((since == "") | ((since <= d) & dated)) & ((until == "") | ((until >= d) & dated))
+    if "dated_from" in g:
+        start = bound("dated_from")
+        ok &= (start == "") | ((start <= d) & dated)
+    ti, gi = np.nonzero(ok)
+    keys = [t["text_id"], g["group"], g["iso3"]]
+    clean = not any(k.isna().any() for k in keys)
+    if clean:
+        # Sorted and de-duplicated on the codes of the sorted values (the same rows in the same
+        # order as sorting the strings of every (text, member) row).
+        tc, gc, ic = (pd.factorize(k, sort=True)[0] for k in keys)
+        order = np.lexsort((ic[gi], gc[gi], tc[ti]))
+        ti, gi = ti[order], gi[order]
+        same = np.zeros(len(ti), dtype=bool)
+        same[1:] = (tc[ti][1:] == tc[ti][:-1]) & (gc[gi][1:] == gc[gi][:-1])
+        same[1:] &= ic[gi][1:] == ic[gi][:-1]
+        ti, gi = ti[~same], gi[~same]
+    out = pd.DataFrame(
+        {
+            "text_id": t["text_id"].iloc[ti].reset_index(drop=True),
+            "group": g["group"].iloc[gi].reset_index(drop=True),
+            "iso3": g["iso3"].iloc[gi].reset_index(drop=True),
+        }
     )
-    if "dated_from" in m:
-        ok &= (m["dated_from"] == "") | (m["dated_from"] <= m["_d"])
-    return (
-        m.loc[ok, ["text_id", "group", "iso3"]]
-        .drop_duplicates()
-        .sort_values(["text_id", "group", "iso3"], ignore_index=True)
-    )
+    if clean:
+        return out
+    return out.drop_duplicates().sort_values(["text_id", "group", "iso3"], ignore_index=True)
 
 
 def undated_texts(groups: pd.DataFrame | None, texts: pd.DataFrame) -> list[str]:
@@ -51,27 +76,29 @@ def undated_texts(groups: pd.DataFrame | None, texts: pd.DataFrame) -> list[str]
 
 
 def scope_membership(
-    ballots_frame: pd.DataFrame, groups: pd.DataFrame | None, blocs: Sequence[str] | None = None
+    ballots_frame: pd.DataFrame,
+    groups: pd.DataFrame | None,
+    blocs: Sequence[str] | None = None,
+    *,
+    carry: Sequence[str] = (),
 ) -> pd.DataFrame:
     """``text_id, scope_type, scope, iso3``: all states, each UN regional group, and each bloc
     (membership on the text's date; see :func:`bloc_membership`) among those entitled to vote
-    on the text. ``blocs=None`` takes every group in ``groups``."""
-    b = ballots_frame[["text_id", "iso3", "group_short", "date"]]
+    on the text. ``blocs=None`` takes every group in ``groups``. ``carry``: columns of the
+    ballots frame (e.g. ``vote``) added to each row, as merging the result with the frame on
+    ``text_id, iso3`` would (same rows, same order), without that merge."""
+    carry = [c for c in carry if c not in ("text_id", "iso3")]
+    cols = ["text_id", "scope_type", "scope", "iso3", *carry]
+    b = ballots_frame[list(dict.fromkeys(["text_id", "iso3", "group_short", "date", *carry]))]
     parts = [
-        b.assign(scope_type="all", scope="All members")[["text_id", "scope_type", "scope", "iso3"]],
-        b.assign(scope_type="regional group", scope=b["group_short"].astype(str))[
-            ["text_id", "scope_type", "scope", "iso3"]
-        ],
+        b.assign(scope_type="all", scope="All members")[cols],
+        b.assign(scope_type="regional group", scope=b["group_short"].astype(str))[cols],
     ]
     if groups is not None and blocs is None:
         blocs = sorted(set(groups["group"]))
     if groups is not None and len(blocs):
         texts = b.drop_duplicates("text_id")
         bm = bloc_membership(groups, texts, blocs)
-        bm = bm.merge(b[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
-        parts.append(
-            bm.rename(columns={"group": "scope"}).assign(scope_type="bloc")[
-                ["text_id", "scope_type", "scope", "iso3"]
-            ]
-        )
+        bm = bm.merge(b[["text_id", "iso3", *carry]], on=["text_id", "iso3"], how="inner")
+        parts.append(bm.rename(columns={"group": "scope"}).assign(scope_type="bloc")[cols])
     return pd.concat(parts, ignore_index=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.hedging import country_profiles
 from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import ParameterError
@@ -48,7 +48,8 @@ def moved_with_us(
     later_distance, earlier_distance, move`` (earlier − later distance), ``moved``,
     ``coverage_note``."""
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
-    ga = b[b["body"].astype(str) == "GA"]
+    ga = narrow(b, "body", "kind", "topic")  # the columns read below, before rows are taken
+    ga = ga[ga["body"] == "GA"]
     after = select_texts(ga, ukraine_texts, topic="ukraine", window=(since, until))
     before = select_texts(ga, ukraine_texts, topic="ukraine", window=earlier)
     if US not in set(ga["iso3"]):
@@ -106,11 +107,18 @@ def movement_crosstab(
     window: tuple | None = None,
     firm_only: bool = False,
     electorate: pd.DataFrame | None = None,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The classes of :func:`moved_with_us` against each state's Gaza profile: ``moved,
-    gaza_profile, states, names``."""
-    prof = country_profiles(
-        votes, gaza_texts=gaza_texts, window=window, firm_only=firm_only, electorate=electorate
+    gaza_profile, states, names``. ``profiles``: a
+    :func:`~unga_brief.analysis.hedging.country_profiles` frame of the same votes, Gaza texts,
+    window and ``firm_only`` where the caller has it already (only its Gaza rows are read)."""
+    prof = (
+        profiles
+        if profiles is not None
+        else country_profiles(
+            votes, gaza_texts=gaza_texts, window=window, firm_only=firm_only, electorate=electorate
+        )
     )
     gaza = prof[prof["topic"] == "gaza"][["iso3", "profile"]].rename(
         columns={"profile": "gaza_profile"}

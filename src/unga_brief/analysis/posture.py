@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.definitions import (
     Tally,
     agreement_scores,
@@ -148,16 +148,30 @@ def us_isolation(
     st = text_status(b)
     info = _info(b, st).set_index("text_id")
     official = catalog.set_index("id") if catalog is not None else None
-    rows = []
-    for tid, g in b.groupby("text_id", sort=False):
-        us = g.loc[g["iso3"] == US, "vote"]
-        if us.empty or pd.isna(us.iloc[0]):
+    # Each text's US vote and the others' votes, read once as plain values (in the order of
+    # the texts' first rows, as groupby(sort=False) gives them).
+    us_of: dict = {}
+    others_of: dict = {}
+    cols = (b[c].astype(object).tolist() for c in ("text_id", "iso3", "vote"))
+    for tid, iso3, vote in zip(*cols, strict=True):
+        if not isinstance(tid, str) and pd.isna(tid):
             continue
-        v = str(us.iloc[0])
-        others = g[g["iso3"] != US]
-        at_least = us_isolation_count(v, others["vote"])
-        exact = v in info.loc[tid, "known_lists"]
-        same, source, note = (at_least if exact else pd.NA), "country rows", info.loc[tid, "status"]
+        others = others_of.setdefault(tid, [])
+        if iso3 == US:
+            us_of.setdefault(tid, vote)
+        else:
+            others.append(vote)
+    lists = dict(zip(info.index, info["known_lists"], strict=True))
+    status = dict(zip(info.index, info["status"], strict=True))
+    rows = []
+    for tid, others in others_of.items():
+        v = us_of.get(tid)
+        if v is None or pd.isna(v):
+            continue
+        v = str(v)
+        at_least = us_isolation_count(v, others)
+        exact = v in lists[tid]
+        same, source, note = (at_least if exact else pd.NA), "country rows", status[tid]
         if not exact and official is not None and pd.notna(official.loc[tid, OFFICIAL_COLUMNS[v]]):
             same, exact, source = (
                 int(official.loc[tid, OFFICIAL_COLUMNS[v]]) - 1,
@@ -205,6 +219,7 @@ def us_isolation(
 
 
 def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    b = b[["text_id", "iso3", "vote", "date", "topic"]]  # what the pairs are read for
     b = b[b["text_id"].isin(ids)]
     us = b[b["iso3"] == US][["text_id", "vote"]].rename(columns={"vote": "us_vote"})
     if us.empty:
@@ -215,7 +230,9 @@ def _pairs_with_us(b: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     p["year"] = p["date"].dt.year
     p["outcome"] = [
         pair_outcome(None if pd.isna(x) else str(x), None if pd.isna(y) else str(y))
-        for x, y in zip(p["vote"], p["us_vote"], strict=True)
+        for x, y in zip(
+            p["vote"].astype(object).tolist(), p["us_vote"].astype(object).tolist(), strict=True
+        )
     ]
     return p
 
@@ -228,6 +245,7 @@ def _by_keys(by: Sequence[str]) -> list[str]:
 
 
 def _cell_notes(b: pd.DataFrame, ids: list[str], keys: list[str], firm_only: bool) -> dict:
+    b = narrow(b, "topic")
     t = (
         b[b["text_id"].isin(ids)]
         .drop_duplicates("text_id")
@@ -282,9 +300,10 @@ def coincidence_with_us(
     attrs = b.drop_duplicates("iso3").set_index("iso3")[["display_name", "group_short"]]
     notes = _cell_notes(b, ids, keys, firm_only)
     rows = []
-    for idx, r in tally.iterrows():
+    fields = tally[list(Tally._fields)]
+    for idx, r in zip(fields.index.tolist(), fields.to_numpy().tolist(), strict=True):
         idx = idx if isinstance(idx, tuple) else (idx,)
-        t = Tally(**{f: int(r[f]) for f in Tally._fields})
+        t = Tally(*(int(x) for x in r))
         for m in methods:
             rows.append(
                 {
@@ -344,11 +363,14 @@ def agreement_with_us(
     states = set(b["iso3"])
     notes = _cell_notes(b, ids, keys, firm_only)
     out = []
+    # every group partner's membership on each text's date, computed once for all of them
+    wanted = [x for x in dict.fromkeys(partners) if x in group_names]
+    t = p.drop_duplicates("text_id")
+    members = bloc_membership(groups, t, wanted) if wanted else None
     for partner in partners:
         if partner in group_names:
-            t = p.drop_duplicates("text_id")
             early = undated_texts(groups, t)
-            bm = bloc_membership(groups, t, [partner])
+            bm = members[members["group"] == partner]
             q = p.merge(bm[["text_id", "iso3"]], on=["text_id", "iso3"], how="inner")
             kind = "group"
         elif partner in states:
@@ -358,6 +380,7 @@ def agreement_with_us(
                 f"unknown partner {partner!r}: neither a group nor a state in the votes"
             )
         q = q.assign(agree=agreement_scores(q["vote"], q["us_vote"])).dropna(subset=["agree"])
+        q = q[[*keys, "agree", "text_id", "iso3"]]  # the cells need these columns only
         cells = q.groupby(keys) if keys else [((), q)]
         for key, g in cells:
             key = key if isinstance(key, tuple) else (key,)

@@ -43,7 +43,8 @@ def select_texts(
     """Check and order a list of text ids (default: :func:`topic_texts` of ``topic``), keep
     those dated inside ``window`` (``(start, end)``, inclusive, either may be None). Unknown
     ids raise ``UnknownText``; an empty result raises ``ParameterError``."""
-    t = texts_frame(votes_or_catalog)
+    # The columns a text is chosen and ordered by: rows of a wide frame are not taken whole.
+    t = texts_frame(votes_or_catalog[[c for c in votes_or_catalog.columns if c in _TEXT_KEYS]])
     known = set(t["text_id"]) | (set(catalog["id"]) if catalog is not None else set())
     if texts is None:
         ids = order_texts(t)["text_id"].tolist() if topic is None else topic_texts(t, topic)
@@ -67,6 +68,10 @@ def select_texts(
     if not ids:
         raise ParameterError(f"no {what} selected (topic {topic!r}, window {window!r})")
     return ids
+
+
+#: The columns :func:`select_texts` reads (:func:`topic_texts`, :func:`order_texts`).
+_TEXT_KEYS = frozenset({"text_id", "id", "date", "body", "kind", "topic", "symbol", "label"})
 
 
 def texts_frame(df: pd.DataFrame) -> pd.DataFrame:

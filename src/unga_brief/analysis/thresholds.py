@@ -182,11 +182,13 @@ def threshold_table(
     b = b[b["text_id"].isin(cat["text_id"])]
     counts = _counts(b)
     st = text_status(b).set_index("text_id") if len(b) else pd.DataFrame()
+    known_votes = b["vote"].notna().groupby(b["text_id"], sort=False).sum().to_dict()
     bm = (
         bloc_membership(groups, cat[["text_id", "date"]], blocs)
         if groups is not None and len(blocs)
         else pd.DataFrame(columns=["text_id", "group", "iso3"])
     )
+    by_text = _by_text(b, bm)
     rows = []
     for t in cat.to_dict("records"):
         tid = t["text_id"]
@@ -207,7 +209,7 @@ def threshold_table(
             "rule": rule,
             "rule_basis": basis,
             "adopted": adopted,
-            "known_votes": int(b.loc[b["text_id"] == tid, "vote"].notna().sum()),
+            "known_votes": int(known_votes.get(tid, 0)),
         }
         if pd.isna(y) or pd.isna(n):
             rows.append(row | {"coverage_note": "official Yes or No total unknown"})
@@ -237,7 +239,7 @@ def threshold_table(
         if t["body"] == "GA":
             row["also_two_thirds"] = passes("two-thirds", y, n)
             row["pivot_two_thirds"] = pivot_size("two-thirds", y, n, others)[0]
-        row["pivot_blocs"] = _pivot_blocs(b, bm, tid, ok, k, t["body"])
+        row["pivot_blocs"] = _pivot_blocs(by_text, tid, ok, k, t["body"])
         row["coverage_note"] = st.loc[tid, "status"] if tid in st.index else "totals only"
         rows.append(row)
     cols = [
@@ -269,21 +271,40 @@ def threshold_table(
     return out.sort_values(["date", "body", "text_id"], ignore_index=True)
 
 
-def _pivot_blocs(b, bm, tid, ok, k, body) -> str:
-    """Blocs with at least ``k`` members whose known vote is on the winning side."""
-    side = ("Y",) if ok else ("N",)
-    mine = b[(b["text_id"] == tid) & b["vote"].notna()]
+def _by_text(b: pd.DataFrame, bm: pd.DataFrame) -> dict:
+    """Per text of ``b``: its ``known_lists`` (first row), the states of each known vote, and
+    per vote the number of each bloc's members (``bm``) who cast it: computed once (one merge,
+    one groupby), instead of selecting the whole frames per text."""
+    out: dict = {}
+    # .tolist() first: iterating string (pyarrow) columns element by element is slow
+    for tid, kl in zip(b["text_id"].tolist(), b["known_lists"].tolist(), strict=True):
+        if tid not in out:
+            out[tid] = {"lists": str(kl), "votes": {}, "held": {}}
+    known = b.loc[b["vote"].notna(), ["text_id", "iso3", "vote"]]
+    cols = (known[c].astype(object).tolist() for c in ("text_id", "iso3", "vote"))
+    for tid, iso3, v in zip(*cols, strict=True):
+        out[tid]["votes"].setdefault(str(v), set()).add(iso3)
+    held = bm[["text_id", "group", "iso3"]].merge(known, on=["text_id", "iso3"])
+    n = held.groupby(["text_id", held["vote"].astype(str), "group"]).size()
+    for (tid, v, group), c in zip(n.index.tolist(), n.tolist(), strict=True):
+        out[tid]["held"].setdefault(v, {})[group] = c
+    return out
+
+
+def _pivot_blocs(by_text: dict, tid, ok, k, body) -> str:
+    """Blocs with at least ``k`` members whose known vote is on the winning side (``by_text``:
+    :func:`_by_text`)."""
+    side = "Y" if ok else "N"
+    t = by_text.get(tid)
+    votes = t["votes"] if t is not None else {}
     if body == "SC":
         if ok and k == 1:
-            p5 = mine[mine["iso3"].isin(P5) & (mine["vote"] != "N")]
-            return " ".join(sorted(p5["iso3"])) + " (each alone)" if len(p5) else ""
+            p5 = sorted(i for v, who in votes.items() if v != "N" for i in who if i in P5)
+            return " ".join(p5) + " (each alone)" if p5 else ""
         return ""
     if k <= 0:
         return ""
-    lists = b.loc[b["text_id"] == tid, "known_lists"]
-    if lists.empty or side[0] not in str(lists.iloc[0]):
+    if t is None or side not in t["lists"]:
         return "unknown (that list is not complete)"
-    on_side = mine[mine["vote"].isin(side)][["iso3"]]
-    held = bm[bm["text_id"] == tid].merge(on_side, on="iso3")
-    n = held.groupby("group").size()
-    return " ".join(sorted(n[n >= k].index))
+    n = t["held"].get(side, {})
+    return " ".join(sorted(g for g, c in n.items() if c >= k))

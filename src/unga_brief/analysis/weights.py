@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from unga_brief.analysis.ballot_frame import ballots, coverage_note, text_status
+from unga_brief.analysis.ballot_frame import ballots, coverage_note, narrow, text_status
 from unga_brief.analysis.text_selection import select_texts
 from unga_brief.core.errors import DataError, ParameterError
 
@@ -65,7 +65,8 @@ def weighted_tally(
         raise ParameterError(f"unknown weight {weight!r}; known: {', '.join(WEIGHTS)}")
     b = ballots(votes, electorate=electorate, firm_only=firm_only)
     ids = select_texts(b, texts, topic=topic, window=window)
-    b = b[b["text_id"].isin(ids) & (b["body"].astype(str) == "GA")]
+    b = narrow(b, "body", "topic")
+    b = b[b["text_id"].isin(ids) & (b["body"] == "GA")]
     if b.empty:
         raise ParameterError("weighted tally: no GA text selected")
     w = state_weights(population, year)

@@ -149,9 +149,12 @@ def load_assembly(paths: Paths | None = None, *, wide: bool = False) -> pd.DataF
         return out
     long = votes.melt(id_vars="undl_record", var_name="iso3", value_name="vote")
     long = long[long["vote"] != ""]
+    # date and session parsed once per record (the merge copies them to every state's row)
+    meta = meta.assign(
+        date=pd.to_datetime(meta["date"], format="%Y-%m-%d"),
+        session=pd.to_numeric(meta["session"].replace("", None)).astype("Int64"),
+    )
     out = meta.merge(long, on="undl_record", how="inner", validate="one_to_many")
-    out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
-    out["session"] = pd.to_numeric(out["session"].replace("", None)).astype("Int64")
     out["vote"] = pd.Categorical(out["vote"], categories=list(VOTES))
     for c in ("body", "meeting"):
         out[c] = out[c].astype("category")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from unga_brief.analysis import hedging
 from unga_brief.analysis import posture as P
+from unga_brief.analysis.ballot_frame import ballots
 from unga_brief.core.vocab import (
     FIRM_BASES,
     TOPIC_WORDS,
@@ -123,8 +124,12 @@ def short_ref(ctx, tid: str) -> str:
 
 def series_words(ctx, series: str) -> str:
     """A series as a reader knows it: the symbol its texts share (``ES-11``), else the short
-    title of its latest text ("the “Palestinian self-determination” texts")."""
-    c = ctx.catalog[ctx.catalog["series"] == series].sort_values("date")
+    title of its latest text ("the “Palestinian self-determination” texts"); once per context."""
+    return ctx.cached(("series_words", series), lambda: _series_words(ctx.catalog, series))
+
+
+def _series_words(catalog: pd.DataFrame, series: str) -> str:
+    c = catalog[catalog["series"] == series].sort_values("date")
     syms = [x for x in c["symbol"] if isinstance(x, str) and x]
     if syms:  # a text without a confirmed symbol (the 2026 one) does not change the series
         heads = {x.rsplit("/", 1)[0].replace("A/RES/", "") for x in syms}
@@ -168,6 +173,14 @@ def is_firm_basis(ctx, tid: str, iso3: str) -> bool:
     v = ctx.votes
     b = v[(v["text_id"] == tid) & (v["iso3"] == iso3)]["basis"].astype(str)
     return bool(len(b)) and bool(b.isin(FIRM_BASES).all())
+
+
+def votes_ballots(ctx, firm_only: bool = False) -> pd.DataFrame:
+    """The ballots frame a measure builds when given ``ctx.votes`` alone (its electorate derived
+    from the votes, :func:`unga_brief.analysis.ballot_frame.ballots` with no ``electorate``), built
+    once per context: the measures that read the tidy votes get this frame instead and return
+    it unchanged (a ballots frame passes through ``ballots``), so their results are the same."""
+    return ctx.cached(("votes_ballots", firm_only), lambda: ballots(ctx.votes, firm_only=firm_only))
 
 
 def us_votes(ctx) -> pd.DataFrame:

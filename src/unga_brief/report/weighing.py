@@ -28,6 +28,7 @@ from unga_brief.report.finding import (
     in_window,
     left_out_finding,
     reader_name,
+    votes_ballots,
 )
 from unga_brief.report.words import DASH, capital, names, number, pct, plural, the_count
 
@@ -57,6 +58,23 @@ def _population(ctx) -> pd.DataFrame | None:
     if not (ctx.paths.reference_dir / "population.csv").exists():
         return None
     return ctx.cached("population", lambda: load_population(ctx.paths))
+
+
+def _set_profiles(ctx) -> pd.DataFrame:
+    """Each state's profile on the Ukraine and Gaza sets of the parameters, in the window (what
+    the baseline and the movement cross-tab both read), computed once per context."""
+    from unga_brief.analysis.hedging import country_profiles
+
+    p = ctx.params
+    return ctx.cached(
+        "set_profiles",
+        lambda: country_profiles(
+            votes_ballots(ctx),
+            ukraine_texts=p.ukraine_texts,
+            gaza_texts=p.gaza_texts,
+            window=p.window,
+        ),
+    )
 
 
 def population_year(ctx) -> int | None:
@@ -158,10 +176,11 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
         "baseline_vs_topic",
         lambda: bl.baseline_vs_topic(
             _layer(ctx),
-            ctx.votes,
+            votes_ballots(ctx),
             ukraine_texts=p.ukraine_texts,
             gaza_texts=p.gaza_texts,
             window=p.window,
+            profiles=_set_profiles(ctx),
         ),
     )
     top = bl.most_above_baseline(df, topic).head(6)
@@ -317,7 +336,7 @@ def thresholds(ctx) -> Finding:
     """How close each vote of the window came to the other outcome: the rule, the margin and
     the fewest changed votes that would have reversed it."""
     ids = set(in_window(ctx)["id"])
-    t = th.threshold_table(ctx.votes, ctx.catalog, ctx.groups, blocs=ctx.params.blocs)
+    t = th.threshold_table(votes_ballots(ctx), ctx.catalog, ctx.groups, blocs=ctx.params.blocs)
     t = t[t["text_id"].isin(ids) & t["pivot"].notna()].copy()
     if t.empty:
         why = "No vote in the window has the totals a pivot needs."
@@ -398,7 +417,7 @@ def cohesion(ctx) -> Finding:
     """Bloc cohesion (share of members casting the bloc's modal vote) on each topic."""
     p = ctx.params
     co = ag.cohesion_by_topic(
-        ctx.votes,
+        votes_ballots(ctx),
         ctx.groups,
         blocs=p.blocs,
         ukraine_texts=p.ukraine_texts,
@@ -451,12 +470,18 @@ def moved_with_us(ctx) -> Finding:
             f"{plural(int((dates >= since).sum()), 'text')} from then, so it is left out."
         )
         return left_out_finding("moved_with_us", why)
-    m = mv.moved_with_us(ctx.votes, ukraine_texts=p.ukraine_texts, since=mv.MOVEMENT_FROM)
+    m = mv.moved_with_us(votes_ballots(ctx), ukraine_texts=p.ukraine_texts, since=mv.MOVEMENT_FROM)
     known = m[~m["moved"].astype(str).str.startswith("unknown")]
     if known.empty:
         why = f"No state has Ukraine votes both before and from {since:%b %Y} in the window."
         return left_out_finding("moved_with_us", why)
-    ct = mv.movement_crosstab(m, ctx.votes, gaza_texts=p.gaza_texts, window=p.window)
+    ct = mv.movement_crosstab(
+        m,
+        votes_ballots(ctx),
+        gaza_texts=p.gaza_texts,
+        window=p.window,
+        profiles=_set_profiles(ctx),
+    )
     toward = m[m["moved"] == "toward the US"]
     away = m[m["moved"] == "away from the US"]
     unknown = m[m["moved"].astype(str).str.startswith("unknown")]
