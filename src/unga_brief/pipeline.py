@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -424,7 +425,21 @@ def _build(
     html_s = 0.0
     exporter = html_exporter()  # one for the five notebooks: the templates are loaded once
 
+    printing: list = []  # the thread printing the PDF, and what it raised
+
+    def print_pdf() -> None:
+        t = time.perf_counter()
+        try:
+            html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
+        except BaseException as e:  # raised in the run's thread once the notebooks are done
+            printing.append(e)
+            return
+        timings["pdf"] = round(time.perf_counter() - t, 2)
+        progress(f"[3/4] PDF printed ({timings['pdf']} s)")
+
     def briefing_pages() -> None:
+        """The briefing's HTML, then its PDF printed by Chromium in a thread of its own, while
+        the other notebooks run and their pages are rendered."""
         t = time.perf_counter()
         write_html(
             notebook_to_html(executed / f"{BRIEFING}.ipynb", title=title, exporter=exporter),
@@ -433,10 +448,9 @@ def _build(
         timings["html"] = round(time.perf_counter() - t, 2)
         progress(f"[3/4] briefing HTML rendered ({timings['html']} s)")
         if "pdf" in P.formats:
-            t = time.perf_counter()
-            html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
-            timings["pdf"] = round(time.perf_counter() - t, 2)
-            progress(f"[3/4] PDF printed ({timings['pdf']} s)")
+            thread = threading.Thread(target=print_pdf, name="unga-brief-pdf", daemon=True)
+            printing.append(thread)
+            thread.start()
 
     def to_html(name: str) -> None:
         """A notebook's HTML, rendered as soon as it is executed, while the others run (the
@@ -455,8 +469,17 @@ def _build(
         )
         html_s += time.perf_counter() - t_html
 
-    run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
+    try:
+        run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
+    except Exception:  # a failed run waits for Chromium, which writes into the staging folder
+        if printing:  # (an interrupted one stops it: stop_children)
+            printing[0].join()
+        raise
+    if printing:
+        printing[0].join()
     timings["notebooks"] = round(time.perf_counter() - t, 2)
+    if len(printing) > 1:
+        raise printing[1]
     timings["notebook_pages"] = round(html_s, 2)
     stop_point("run-notebooks")
 
