@@ -40,8 +40,13 @@ refresh: setup system-deps ## by hand: ingest/fetch what refresh.yml names, then
 #: The report layer (issue "Off the default run": at least 85 % of it run by the tests).
 REPORT_LAYER := */unga_brief/report/*.py
 
-test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest with coverage per module
-	$(BIN)/pytest -q --cov=unga_brief --cov-report=term
+#: pytest workers (pytest-xdist): one per CPU core; TEST_WORKERS=0 runs the suite in one process.
+#: worksteal: an idle worker takes tests queued on another (the tests' durations vary 1000-fold).
+#: Not loadgroup: with pytest 9.2, xdist 3.8 cannot rename the grouped tests and ignores the groups.
+TEST_WORKERS ?= auto
+
+test: setup system-deps check-notebooks lint ## run every check: notebook hygiene, lint, pytest (on every core) with coverage per module
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --cov=unga_brief --cov-report=term
 	@echo "report layer:" && $(BIN)/coverage report --include='$(REPORT_LAYER)' --fail-under=85
 
 lint: setup ## the pre-commit hooks on every file: nbstripout, ruff check, ruff format --check, no large files

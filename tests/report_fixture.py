@@ -2,7 +2,10 @@
 
 Loaded as a plugin (``pytest_plugins = ["report_fixture"]``) by ``test_browser.py`` and
 ``test_pdf.py``, so the session fixture :func:`built_report` has a single definition and the
-report is built at most once per session however many of those modules run.
+report is built at most once per session however many of those modules run. Under pytest-xdist
+(`make test` runs on every core) a session fixture is set up once per worker, so the workers share
+one build: the first to need it builds it under the run's common temporary folder, holding a file
+lock; the others wait on that lock and reuse it.
 
 The build runs the real pipeline (``unga_brief.pipeline.run``, forced) on a scratch copy of the
 project: ``data/``, ``notebooks/``, ``params.yaml`` and a ``pyproject.toml`` marker copied into a
@@ -91,4 +94,25 @@ def built_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
         manifest_file = paths.report / "manifest.json"
         manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
         return BuiltReport(paths=paths, manifest=manifest, params=params)
-    return build_report(tmp_path_factory.mktemp("report-build") / "proj")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_report(tmp_path_factory.mktemp("report-build") / "proj")
+    return _shared_build(tmp_path_factory.getbasetemp().parent / "report-build")
+
+
+def _shared_build(folder: Path) -> BuiltReport:
+    """One build for every pytest-xdist worker of this run (``folder`` is under the run's
+    temporary root, which the workers share): built by the first worker, under a lock."""
+    import fcntl
+    import pickle
+    import shutil
+
+    folder.mkdir(exist_ok=True)
+    done = folder / "built.pickle"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.is_file():
+            return pickle.loads(done.read_bytes())
+        shutil.rmtree(folder / "proj", ignore_errors=True)  # a build that failed in another worker
+        built = build_report(folder / "proj")
+        done.write_bytes(pickle.dumps(built))
+        return built

@@ -9,7 +9,9 @@ every in-page link landing somewhere, and a full-page screenshot kept under
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,14 +194,25 @@ def test_briefing_internal_links_resolve(briefing: OpenedPage) -> None:
     assert dangling == [], f"in-page links that point at no element id: {dangling}"
 
 
-def test_briefing_full_page_screenshot(briefing: OpenedPage) -> None:
+def keep_screenshot(shot: Path, name: str) -> None:
+    """Copy a screenshot (taken under the test's tmp_path, where the test reads it) to
+    build/screenshots/ for a human to look at, failing or not, replacing the file in one rename:
+    a concurrent test run never reads or leaves a half-written one."""
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    part = SCREENSHOT.parent / f".{name}.{os.getpid()}.part"
+    shutil.copyfile(shot, part)
+    os.replace(part, SCREENSHOT.parent / name)
+
+
+def test_briefing_full_page_screenshot(briefing: OpenedPage, tmp_path: Path) -> None:
     """Kept under build/screenshots/ to be looked at; checked here not to be blank."""
     import numpy as np
     from matplotlib import image as mpimg
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    briefing.page.screenshot(path=str(SCREENSHOT), full_page=True)
-    pixels = mpimg.imread(SCREENSHOT)[..., :3]
+    shot = tmp_path / SCREENSHOT.name
+    briefing.page.screenshot(path=str(shot), full_page=True)
+    keep_screenshot(shot, SCREENSHOT.name)
+    pixels = mpimg.imread(shot)[..., :3]
     height, width = pixels.shape[:2]
     page_height = briefing.page.evaluate("() => document.documentElement.scrollHeight")
     assert width >= 1000 and height >= min(page_height, 16_000), f"screenshot {width}x{height}"
@@ -226,7 +239,7 @@ PHONE_JS = """() => ({
 
 
 def test_briefing_on_a_phone_keeps_its_width_and_shows_phone_charts(
-    browser, built_report: BuiltReport
+    browser, built_report: BuiltReport, tmp_path: Path
 ) -> None:
     """390 px wide: the page does not widen (wide tables scroll in their own box), every chart
     shows its phone layout at (nearly) its natural size, so its text keeps its size."""
@@ -244,8 +257,9 @@ def test_briefing_on_a_phone_keeps_its_width_and_shows_phone_charts(
             assert chart["phone"], f"{chart['id']}: the print layout on a phone"
             assert chart["shown"] >= 0.9 * chart["natural"], f"{chart['id']} shrunk: {chart}"
         assert all(o in ("auto", "scroll") for o in seen["boxes"])
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT.with_name("briefing-390.png")), full_page=True)
+        shot = tmp_path / "briefing-390.png"
+        page.screenshot(path=str(shot), full_page=True)
+        keep_screenshot(shot, shot.name)
     finally:
         context.close()
 

@@ -108,35 +108,58 @@ def random_params(rng: random.Random, frames) -> dict:
     return raw
 
 
-def test_random_parameter_sets_end_in_a_briefing_or_a_refusal(scratch, tmp_path):
-    frames = load_frames(scratch)
-    rng = random.Random(20261129)
-    ran = refused = 0
-    for i in range(N_SETS):
-        raw = random_params(rng, frames)
-        try:
-            p = resolve(raw, frames.catalog, frames.members, frames.groups)
-        except errors.ParameterError as e:
-            refused += 1
-            assert str(e).startswith(("parameter ", "parameters")), e
-            continue
-        out = tmp_path / f"set{i}"
-        try:
-            ns = run_notebooks_in_process(scratch, raw, out, serialise=False)
-        except Exception as e:  # a crash is exit 4 for the user: a bug
-            import traceback
+@pytest.fixture(scope="module")
+def frames(scratch):
+    return load_frames(scratch)
 
-            tb = "".join(traceback.format_exc().splitlines(True)[-12:])
-            pytest.fail(
-                f"parameter set {i} crashed a notebook: {type(e).__name__}: {e}\n{raw}\n{tb}"
-            )
-        ran += 1
-        # page 1 names no text outside the window
-        found = ns["F"]
-        used = {t for f in found.values() for t in f.texts}
-        dates = frames.catalog.set_index("id").loc[sorted(used), "date"]
-        assert dates.between(p.window[0], p.window[1]).all(), (i, raw["window"])
+
+@pytest.fixture(scope="module")
+def parameter_sets(frames) -> list[dict]:
+    """The N_SETS random parameter sets, drawn in order from one seeded generator (so set i is
+    the same whichever worker runs it, and whichever other sets run)."""
+    rng = random.Random(20261129)
+    return [random_params(rng, frames) for _ in range(N_SETS)]
+
+
+def test_random_parameter_sets_are_both_accepted_and_refused(parameter_sets, frames):
+    """The sets exercise both outcomes: at least a third reach the notebooks (each of those must
+    end in a briefing: test_a_random_parameter_set_ends_in_a_briefing_or_a_refusal), at least
+    one is refused before any notebook."""
+    ran = refused = 0
+    for raw in parameter_sets:
+        try:
+            resolve(raw, frames.catalog, frames.members, frames.groups)
+        except errors.ParameterError:
+            refused += 1
+        else:
+            ran += 1
     assert ran >= N_SETS // 3 and refused >= 1, (ran, refused)
+
+
+@pytest.mark.parametrize("i", range(N_SETS))
+def test_a_random_parameter_set_ends_in_a_briefing_or_a_refusal(
+    i, parameter_sets, frames, scratch, tmp_path
+):
+    """One set per test, so that the sets spread over the pytest workers."""
+    raw = parameter_sets[i]
+    try:
+        p = resolve(raw, frames.catalog, frames.members, frames.groups)
+    except errors.ParameterError as e:
+        assert str(e).startswith(("parameter ", "parameters")), e
+        return
+    out = tmp_path / f"set{i}"
+    try:
+        ns = run_notebooks_in_process(scratch, raw, out, serialise=False)
+    except Exception as e:  # a crash is exit 4 for the user: a bug
+        import traceback
+
+        tb = "".join(traceback.format_exc().splitlines(True)[-12:])
+        pytest.fail(f"parameter set {i} crashed a notebook: {type(e).__name__}: {e}\n{raw}\n{tb}")
+    # page 1 names no text outside the window
+    found = ns["F"]
+    used = {t for f in found.values() for t in f.texts}
+    dates = frames.catalog.set_index("id").loc[sorted(used), "date"]
+    assert dates.between(p.window[0], p.window[1]).all(), (i, raw["window"])
 
 
 def test_a_notebook_run_by_hand_honours_an_edited_parameter(scratch):

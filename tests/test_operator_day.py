@@ -178,7 +178,9 @@ def test_an_operators_day(clone):
     assert _git("status", "--porcelain", "data/", cwd=clone) == "", "no failure touched data/"
 
     # --- 8. the test suite's data checks pass on the clone after its ingests -----------------
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNGA_BRIEF_")}
+    # nothing of this session leaks into the clone's: no UNGA_BRIEF_* setting, and no PYTEST_*
+    # variable (PYTEST_ADDOPTS, or the PYTEST_XDIST_* of a `make test` worker)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNGA_BRIEF_", "PYTEST_"))}
     checks = subprocess.run(
         [
             str(BIN / "pytest"),
