@@ -114,6 +114,8 @@ class _Worker(threading.Thread):
                     used = True
                     out = self.pool._execute(job, self.km)
                 except BaseException as e:
+                    if self.pool._stop_on_failure:  # before the report: this thread, or the
+                        self.pool._stopped.set()  # other, must not start the next notebook
                     self.pool._results.put((job, None, e))
                     continue
                 finally:
@@ -198,6 +200,8 @@ class KernelPool:
         self._jobs: queue.Queue = queue.Queue()
         self._results: queue.Queue = queue.Queue()
         self._stopped = threading.Event()
+        # run(): a failure stops the notebooks not yet started; run_everywhere(): it does not
+        self._stop_on_failure = True
         self._closed = False
         self._workers = [_Worker(self, i) for i in range(max(1, workers))]
 
@@ -234,6 +238,7 @@ class KernelPool:
         once all have ended."""
         jobs = [f"{what} ({i + 1} of {len(self._workers)})" for i in range(len(self._workers))]
         self._execute = lambda job, km: execute_code(km, code, job)
+        self._stop_on_failure = False
         for job in jobs:
             self._jobs.put(job)
         errors = [e for _job, _out, e in (self._results.get() for _ in jobs) if e is not None]
@@ -251,6 +256,7 @@ class KernelPool:
         ``done(name)`` as each one finishes; the first failure stops the notebooks not yet
         started and is raised once the running ones have finished."""
         self._execute = execute
+        self._stop_on_failure = True
         for n in names:
             self._jobs.put(n)
         error: BaseException | None = None
