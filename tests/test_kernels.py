@@ -152,3 +152,31 @@ def test_code_run_everywhere_runs_in_each_kernel_and_a_failure_stops_no_notebook
             pool.run_everywhere("leaked = 1\nraise ValueError('on purpose')", "analysis pass")
         pool.run(["nb"], _execute(tmp_path, out))
     assert _text(out / "nb.ipynb").strip() == "False"
+
+
+def test_a_kernel_that_dies_during_the_pass_fails_it_at_once_and_the_next_step_says_so(tmp_path):
+    """The analysis pass in a kernel that dies (out of memory, killed) fails within seconds,
+    not after the step's timeout; the kernel's next step fails with a KernelError (exit 4),
+    never an unexpected error."""
+    import time
+
+    _notebook(tmp_path / "nb.ipynb", "print('ran')")
+    with KernelPool(1, cwd=tmp_path, warm_up="") as pool:
+        t = time.monotonic()
+        with pytest.raises(RenderError, match="the kernel died"):
+            pool.run_everywhere("import os\nos._exit(1)", "analysis pass")
+        assert time.monotonic() - t < 30
+        with pytest.raises(RenderError, match="kernel reset failed"):
+            pool.run(["nb"], _execute(tmp_path, tmp_path))
+
+
+def test_a_step_over_its_time_fails_naming_the_limit(tmp_path):
+    from unga_brief.kernels import execute_code
+
+    with KernelPool(1, cwd=tmp_path, warm_up="") as pool:
+        with pytest.raises(RenderError, match=r"slow step failed: no reply after 1 s"):
+            pool._execute = lambda job, km: execute_code(km, "import time; time.sleep(8)", job, 1)
+            pool._stop_on_failure = False
+            pool._jobs.put("slow step")
+            _job, _out, e = pool._results.get()
+            raise e

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -55,7 +56,9 @@ RESET = "\n".join(
     ]
 )
 STARTUP_TIMEOUT = 60
-STEP_TIMEOUT = 120  # warm-up and reset
+STEP_TIMEOUT = 120  # warm-up, reset and each kernel's share of the analysis pass
+#: How often a step's wait checks that its kernel is still alive (seconds).
+POLL = 2.0
 
 
 class KernelError(RenderError):
@@ -155,21 +158,35 @@ class _Worker(threading.Thread):
         self.km.opened.clear()
 
 
-def execute_code(km, code: str, what: str) -> None:
+def execute_code(km, code: str, what: str, timeout: float | None = None) -> None:
     """Run ``code`` in the kernel of ``km``, recording nothing (no output kept, no history);
-    raise KernelError naming ``what`` if it fails. The caller closes the client it opens."""
+    raise KernelError naming ``what`` if it fails, if the kernel dies meanwhile (checked every
+    :data:`POLL` seconds) or if it takes longer than ``timeout`` (default
+    :data:`STEP_TIMEOUT`). The caller closes the client it opens."""
     from jupyter_core.utils import run_sync
 
+    from unga_brief.notebook_runs import first_line
+
+    limit = STEP_TIMEOUT if timeout is None else timeout
     kc = km.client()
-    kc.start_channels()
-    run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-    reply = run_sync(kc.execute_interactive)(
-        code,
-        silent=True,
-        store_history=False,
-        timeout=STEP_TIMEOUT,
-        output_hook=lambda _msg: None,
-    )
+    try:
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+        msg_id = kc.execute(code, silent=True, store_history=False)
+    except (RuntimeError, TimeoutError) as e:  # e.g. "Kernel died before replying"
+        raise KernelError(f"kernel {what} failed: {first_line(e)}") from None
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            reply = run_sync(kc.get_shell_msg)(timeout=POLL)
+        except queue.Empty:
+            if not run_sync(km.is_alive)():
+                raise KernelError(f"kernel {what} failed: the kernel died") from None
+            if time.monotonic() > deadline:
+                raise KernelError(f"kernel {what} failed: no reply after {limit:g} s") from None
+            continue
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            break
     content = reply.get("content", {})
     if content.get("status") != "ok":
         raise KernelError(
@@ -234,8 +251,9 @@ class KernelPool:
     def run_everywhere(self, code: str, what: str) -> None:
         """Run ``code`` once per kernel, at once (each job to the first free kernel: a kernel
         that is not ready yet leaves its share to the others), recording nothing; the kernels'
-        namespaces are reset before the next notebook. Raises the first failure (KernelError)
-        once all have ended."""
+        namespaces are reset before the next notebook. Raises the first failure (KernelError:
+        the code raised, its kernel died, or it ran over :data:`STEP_TIMEOUT`) once all have
+        ended."""
         jobs = [f"{what} ({i + 1} of {len(self._workers)})" for i in range(len(self._workers))]
         self._execute = lambda job, km: execute_code(km, code, job)
         self._stop_on_failure = False
@@ -269,8 +287,11 @@ class KernelPool:
             elif _out is not None and error is None:
                 try:
                     done(name)
-                except BaseException as e2:  # e.g. rendering its HTML failed: stop the rest too
+                except Exception as e2:  # e.g. rendering its HTML failed: stop the rest too
                     error = e2
                     self._stopped.set()
+                except BaseException:  # Ctrl-C, SIGTERM: at once (the run stops the kernels)
+                    self._stopped.set()
+                    raise
         if error is not None:
             raise error

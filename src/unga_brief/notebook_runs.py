@@ -1,6 +1,6 @@
 """The run's notebooks executed: papermill on the run's kernels (:mod:`unga_brief.kernels`), the
-briefing first so that the charts several notebooks share are drawn once; a failed notebook
-kept under ``build/failed/`` with its traceback; children stopped on the way out.
+briefing first so that its HTML and PDF are made while the others run; a failed notebook kept
+under ``build/failed/`` with its traceback; children stopped on the way out.
 """
 
 from __future__ import annotations

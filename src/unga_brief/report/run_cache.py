@@ -8,10 +8,12 @@ layer and its coincidence with the US) and every finding of the briefing
 (:mod:`unga_brief.report.briefing_findings`), draw each finding's chart, and pickle them, with
 the run's validation table, into ``build/cache/<digest>/``, the digest covering the data files,
 the package and the resolved parameters. The folder is written under a temporary name and
-renamed when complete (every finding there), so a folder that exists is whole. The notebooks get its path as the injected parameter
-``cache_dir``; :func:`unga_brief.report.context.open_context` then reads the frames from it, and
-``Context.cached`` reads a shared entry from it before computing it (``Context.finding``,
-``Context.briefing_findings`` and ``Context.validated`` go through it). The chart of a shared
+renamed when complete (every finding there), so a folder that exists is whole. The notebooks
+get its path as the injected parameter ``cache_dir``;
+:func:`unga_brief.report.context.open_context` then reads the frames from it, and
+``Context.cached`` reads a shared entry from it before computing it (``Context.finding`` and
+``Context.validated`` go through it; ``Context.briefing_findings`` reads each finding of its
+list that way). The chart of a shared
 finding, drawn by the pass into ``charts/<key>/`` of the same folder, is copied by every
 notebook that shows it (:func:`save_chart`).
 
@@ -31,6 +33,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from unga_brief.core.paths import Paths
@@ -58,6 +61,8 @@ RESOLVED_PARAMS = "resolved-params.pkl"
 CLAIMS = ".claims"
 #: Cache folders kept under build/cache/ (the newest; older ones are removed).
 KEEP = 3
+#: A temporary folder of a pass untouched this long (seconds) is left over: it is removed.
+STALE_TMP_S = 3600
 
 
 def params_text(params) -> str:
@@ -218,12 +223,20 @@ def prepare(paths: Paths, params, per_file: dict[str, str], validated=None, pool
 
 
 def _prune(root: Path) -> None:
+    """Keep the :data:`KEEP` newest cache folders; remove the temporary folders of passes that
+    ended more than :data:`STALE_TMP_S` ago without completing (an interrupted run, or a
+    kernel still drawing into a folder its run had already removed)."""
     folders = sorted(
         (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: p.stat().st_mtime,
     )
     for old in folders[:-KEEP]:
         shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for tmp in root.glob(".tmp-*"):
+        with contextlib.suppress(OSError):
+            if tmp.is_dir() and now - tmp.stat().st_mtime > STALE_TMP_S:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load(path: Path):
