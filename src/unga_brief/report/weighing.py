@@ -231,7 +231,7 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
         color=chart_style.TOPIC_COLORS[topic],
     )
     head = (
-        f"Against their own record: {names(top['display_name'].tolist()[:4])} abstained on "
+        f"Against their own record: {names(top['display_name'].tolist(), 4)} abstained on "
         f"{word} far more than on Assembly votes in general ({base_words} baseline)."
     )
     return Finding(
