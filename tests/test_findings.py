@@ -199,7 +199,7 @@ def test_focus_table_and_text_sets(ctx):
 
 
 def test_every_finding_and_the_summary_on_the_world(ctx):
-    found = {f.key: f for f in findings.all_findings(ctx)}
+    found = {f.key: f for f in ctx.briefing_findings("all_findings")}
     s = findings.summary(ctx, found)
     assert 3 <= len(s) <= 5 and s[0].startswith(
         "States abstained more often on Ukraine than on Gaza"

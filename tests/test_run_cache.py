@@ -11,7 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from unga_brief.pipeline import input_digest, input_files
-from unga_brief.report import finding, findings, run_cache, weighing
+from unga_brief.report import finding, run_cache
 from unga_brief.report.context import open_context
 
 
@@ -23,7 +23,7 @@ def _prepare(paths, params):
 def _sentences(ctx) -> list[tuple[str, str, str]]:
     return [
         (f.key, f.sentence, f.firm)
-        for f in [*findings.all_findings(ctx), *weighing.all_weighing(ctx)]
+        for f in [*ctx.briefing_findings("all_findings"), *ctx.briefing_findings("all_weighing")]
     ]
 
 

@@ -1,7 +1,7 @@
 """Every finding of the briefing by its key, and how to compute one alone (issue 17).
 
-The briefing (``04_briefing``) shows every finding of :func:`unga_brief.report.findings.all_findings`
-and :func:`unga_brief.report.weighing.all_weighing`; the analysis notebooks (01-03) show most of them
+The briefing (``04_briefing``) shows every finding of its two lists (:data:`LISTS`, through
+``ctx.briefing_findings``); the analysis notebooks (01-03) show most of them
 too, and two charts besides (the profile map, the US timeline). ``unga-brief run`` computes them
 all once (:func:`unga_brief.report.run_cache.prepare`) and every notebook reads them from the run's
 cache through :meth:`unga_brief.report.context.Context.finding` and

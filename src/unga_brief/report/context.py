@@ -113,15 +113,11 @@ class Context:
 
     def briefing_findings(self, name: str = "all_findings") -> list:
         """The list ``name`` of the briefing's findings (``all_findings`` or ``all_weighing``,
-        in the order of page 1), computed once per context or read from the run's cache; each
-        finding is then also what :meth:`finding` returns for its key."""
+        in the order of page 1): each through :meth:`finding` (computed once per context, or
+        read from the run's cache)."""
         from unga_brief.report.briefing_findings import compute_list
 
-        found = self.cached(name, lambda: compute_list(self, name))
-        for f in found:
-            self.cache.setdefault(("finding", f.key), f)
-            self._shared_chart(f)
-        return found
+        return compute_list(self, name)
 
     def _shared_chart(self, finding) -> None:
         """Note a shared finding's chart: :meth:`show` draws it once for the whole run."""

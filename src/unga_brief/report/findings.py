@@ -1,5 +1,6 @@
 """The briefing's findings put together: coverage, the focus countries, page 1 (text sets,
-summary, parameters that differ) and :func:`all_findings`, in the briefing's order.
+summary, parameters that differ); the briefing's order of all findings is
+:data:`unga_brief.report.briefing_findings.LISTS`.
 
 Each finding is computed from the context (data + parameters) and returned as a
 :class:`~unga_brief.report.finding.Finding` whose title and sentence are built from its own numbers.
@@ -199,17 +200,8 @@ def parameter_differences(ctx) -> list[tuple[str, object, object]]:
     return changed_parameters(defaults(ctx.paths), ctx.given_params) if ctx.given_params else []
 
 
-def all_findings(ctx) -> list[Finding]:
-    """The findings of the briefing, in the order of page 1
-    (:data:`unga_brief.report.briefing_findings.LISTS`), each computed by its own function."""
-    from unga_brief.report.briefing_findings import LISTS, compute_one
-
-    return [compute_one(ctx, key) for key in LISTS["all_findings"]]
-
-
 __all__ = [
     "Finding",
-    "all_findings",
     "focus_table",
     "focus_votes",
     "hedger_texts",
