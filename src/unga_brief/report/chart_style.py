@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import dataclasses
 import functools
 import html
 import io
@@ -148,9 +149,11 @@ def labels_of(df: pd.DataFrame, label: str = "label") -> pd.Series:
 class Chart:
     """A finished chart: the figure, the data it draws, its finding, subtitle and alt text.
 
-    ``phone`` redraws the same chart in the narrow layout (set by the chart functions)."""
+    ``phone`` redraws the same chart in the narrow layout (set by the chart functions). ``fig``
+    is None in a chart whose drawing is kept elsewhere (:func:`without_figure`);
+    :func:`with_figure` draws it again."""
 
-    fig: Figure
+    fig: Figure | None
     data: pd.DataFrame
     title: str
     subtitle: str
@@ -170,6 +173,23 @@ def two_layouts(draw: Callable[..., Chart]) -> Callable[..., Chart]:
         return made
 
     return chart
+
+
+def without_figure(chart: Chart) -> Chart:
+    """``chart`` without its matplotlib figure, where :func:`with_figure` can draw it again (a
+    chart made by a :func:`two_layouts` function); else ``chart`` itself."""
+    if not isinstance(chart.phone, functools.partial):
+        return chart
+    return dataclasses.replace(chart, fig=None)
+
+
+def with_figure(chart: Chart) -> Chart:
+    """``chart`` with its figure: drawn again, by the function that drew it, from the same
+    arguments (its phone recipe at print width), when :func:`without_figure` dropped it."""
+    if chart.fig is not None:
+        return chart
+    recipe = chart.phone
+    return recipe.func(*recipe.args, **{**recipe.keywords, "width": None})
 
 
 def _wrap(text: str, width_in: float, size: float, bold: bool = False) -> list[str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import json
 import os
@@ -148,22 +147,15 @@ def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | No
 
 
 def without_figure(found):
-    """``found`` as the pass pickles it once its chart is drawn: the chart without its matplotlib
-    figure (a notebook copies the drawing; unpickling a figure costs up to 0.3 s), which
-    :func:`with_figure` draws again from the chart's recipe if ever needed."""
+    """``found`` as the pass pickles it once its chart is drawn: its chart without the matplotlib
+    figure (:func:`unga_brief.report.chart_style.without_figure`; a notebook copies the drawing,
+    and unpickling a figure costs up to 0.3 s)."""
+    from unga_brief.report import chart_style
+
     chart = getattr(found, "chart", None)
-    if chart is None or not isinstance(chart.phone, functools.partial):
+    if chart is None:
         return found
-    return dataclasses.replace(found, chart=dataclasses.replace(chart, fig=None))
-
-
-def with_figure(chart):
-    """``chart`` with its figure: drawn again, by the function that drew it, from the same
-    arguments (its phone layout's recipe at print width), when :func:`without_figure` dropped it."""
-    if chart.fig is not None:
-        return chart
-    recipe = chart.phone
-    return recipe.func(*recipe.args, **{**recipe.keywords, "width": None})
+    return dataclasses.replace(found, chart=chart_style.without_figure(chart))
 
 
 def missing_entries(folder: Path) -> list[str]:
@@ -298,7 +290,7 @@ def draw_chart(chart, folder: str | Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
-        figure = chart_style.save(with_figure(chart), CHART_PLACEHOLDER, tmp)
+        figure = chart_style.save(chart_style.with_figure(chart), CHART_PLACEHOLDER, tmp)
         (tmp / "figure.html").write_text(figure, encoding="utf-8")
         with contextlib.suppress(OSError):  # another process was quicker: keep its own
             os.rename(tmp, folder)
@@ -327,7 +319,7 @@ def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) ->
         svg = (folder / f"{placeholder}.svg").read_bytes()
         csv = (folder / f"{placeholder}.csv").read_bytes()
     except OSError:
-        return chart_style.save(with_figure(chart), name, figures_dir)
+        return chart_style.save(chart_style.with_figure(chart), name, figures_dir)
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.svg").write_bytes(svg)
