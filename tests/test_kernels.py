@@ -171,12 +171,6 @@ def test_a_kernel_that_dies_during_the_pass_fails_it_at_once_and_the_next_step_s
 
 
 def test_a_step_over_its_time_fails_naming_the_limit(tmp_path):
-    from unga_brief.kernels import execute_code
-
     with KernelPool(1, cwd=tmp_path, warm_up="") as pool:
-        with pytest.raises(RenderError, match=r"slow step failed: no reply after 1 s"):
-            pool._execute = lambda job, km: execute_code(km, "import time; time.sleep(8)", job, 1)
-            pool._stop_on_failure = False
-            pool._jobs.put("slow step")
-            _job, _out, e = pool._results.get()
-            raise e
+        with pytest.raises(RenderError, match=r"slow step \(1 of 1\) failed: no reply after 1 s"):
+            pool.run_everywhere("import time; time.sleep(8)", "slow step", timeout=1)

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from unga_brief.core.errors import RenderError
+from unga_brief.core.errors import RenderError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +165,6 @@ def execute_code(km, code: str, what: str, timeout: float | None = None) -> None
     :data:`STEP_TIMEOUT`). The caller closes the client it opens."""
     from jupyter_core.utils import run_sync
 
-    from unga_brief.notebook_runs import first_line
-
     limit = STEP_TIMEOUT if timeout is None else timeout
     kc = km.client()
     try:
@@ -248,14 +246,14 @@ class KernelPool:
             if w.is_alive():  # a worker that never started (a failed start) has nothing to join
                 w.join(timeout)
 
-    def run_everywhere(self, code: str, what: str) -> None:
+    def run_everywhere(self, code: str, what: str, timeout: float | None = None) -> None:
         """Run ``code`` once per kernel, at once (each job to the first free kernel: a kernel
         that is not ready yet leaves its share to the others), recording nothing; the kernels'
         namespaces are reset before the next notebook. Raises the first failure (KernelError:
-        the code raised, its kernel died, or it ran over :data:`STEP_TIMEOUT`) once all have
-        ended."""
+        the code raised, its kernel died, or it ran over ``timeout``, default
+        :data:`STEP_TIMEOUT`) once all have ended."""
         jobs = [f"{what} ({i + 1} of {len(self._workers)})" for i in range(len(self._workers))]
-        self._execute = lambda job, km: execute_code(km, code, job)
+        self._execute = lambda job, km: execute_code(km, code, job, timeout)
         self._stop_on_failure = False
         for job in jobs:
             self._jobs.put(job)

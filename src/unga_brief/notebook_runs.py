@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from unga_brief.core.errors import RenderError, UngaBriefError
+from unga_brief.core.errors import RenderError, first_line
 from unga_brief.core.paths import Paths
 
 #: The notebooks, in reading order. Each only needs the validated data, so they run in parallel.
@@ -47,11 +47,6 @@ def kernel_env(paths: Paths):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-
-
-def first_line(message: object) -> str:
-    """The first non-blank line of an error message (matplotlib's start with a newline)."""
-    return next((ln.strip() for ln in str(message or "").splitlines() if ln.strip()), "")
 
 
 class _InjectedOnPurpose(logging.Filter):
@@ -157,26 +152,22 @@ def run_notebooks(
     paths: Paths,
     executed: Path,
     parameters: dict,
-    jobs: int,
     progress: Callable[[str], None],
-    pool=None,
+    pool,
     finished: Callable[[str], None] = lambda _name: None,
 ) -> None:
     """Every notebook (they only read the validated data/ and the shared frames), each in the
-    first free kernel of ``pool`` (started here when None); ``finished(name)`` is called (in
-    this thread) as each one ends, while the others run; the first failure stops those not yet
-    started and is raised.
+    first free kernel of ``pool`` (the run's :class:`~unga_brief.kernels.KernelPool`, which
+    the run stops on Ctrl-C or SIGTERM); ``finished(name)`` is called (in this thread) as each
+    one ends, while the others run; the first failure stops those not yet started and is
+    raised.
 
     The briefing goes first (its HTML and PDF are made while the others run); the analysis
-    notebooks follow, the longest first. Their shared charts are already drawn by the run's
-    analysis pass: each notebook copies them (:func:`run_cache.save_chart`)."""
-    order = [BRIEFING, "03_us_posture", "02_abstention", "01_vote_tables", "00_data"]
-    order += [n for n in NOTEBOOKS if n not in order]
+    notebooks follow from the last to the first. Their shared charts are already drawn by the
+    run's analysis pass: each notebook copies them (:func:`run_cache.save_chart`)."""
+    order = [BRIEFING, *reversed([n for n in NOTEBOOKS if n != BRIEFING])]
     t = time.perf_counter()
     cwd = os.getcwd()  # papermill's chdir from parallel threads can leave another one set
-    own = pool is None
-    if own:
-        pool = start_kernels(paths, jobs).start()
     try:
         pool.run(
             order,
@@ -186,15 +177,7 @@ def run_notebooks(
                 finished(name),
             ),
         )
-    except UngaBriefError:
-        raise
-    except BaseException:  # SIGTERM or Ctrl-C: stop the kernels, do not wait for them
-        stop_children()
-        pool.close(timeout=3)
-        raise
     finally:
-        if own:
-            pool.close()
         os.chdir(cwd)
 
 

@@ -11,6 +11,7 @@ parameters, notebooks, package) and published outputs intact -> nothing is re-ex
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -18,13 +19,12 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unga_brief.core.errors import RenderError, Terminated, UngaBriefError
+from unga_brief.core.errors import RenderError, Terminated, UngaBriefError, first_line
 from unga_brief.core.lock import project_lock
 from unga_brief.core.paths import Paths
 from unga_brief.core.transaction import (
@@ -37,7 +37,6 @@ from unga_brief.core.transaction import (
 from unga_brief.notebook_runs import (
     BRIEFING,
     NOTEBOOKS,
-    first_line,
     keep_failed,
     kernel_env,
     run_notebooks,
@@ -323,7 +322,6 @@ def run(
                         staging,
                         table,
                         progress,
-                        jobs,
                         timings,
                         t_start,
                         shared,
@@ -409,7 +407,7 @@ def _shared_frames(paths, P, per_file, progress, timings, table, kernels=None) -
 
 
 def _build(
-    paths, P, given, dest, staging, table, progress, jobs, timings, t_start, shared, kernels=None
+    paths, P, given, dest, staging, table, progress, timings, t_start, shared, kernels
 ) -> dict:
     """Notebooks, HTML, PDF and the manifest's content, all inside ``staging``."""
     from unga_brief.core.safe_output import write_csv
@@ -425,15 +423,13 @@ def _build(
     html_s = 0.0
     exporter = html_exporter()  # one for the five notebooks: the templates are loaded once
 
-    printing: list = []  # the thread printing the PDF, and what it raised
+    # Chromium prints the briefing's PDF in a thread of its own while the other notebooks run.
+    printer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="unga-brief-pdf")
+    pdf: list[concurrent.futures.Future] = []
 
     def print_pdf() -> None:
         t = time.perf_counter()
-        try:
-            html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
-        except BaseException as e:  # raised in the run's thread once the notebooks are done
-            printing.append(e)
-            return
+        html_to_pdf(report_dir / "briefing.html", report_dir / "briefing.pdf")
         timings["pdf"] = round(time.perf_counter() - t, 2)
         progress(f"[3/4] PDF printed ({timings['pdf']} s)")
 
@@ -448,9 +444,7 @@ def _build(
         timings["html"] = round(time.perf_counter() - t, 2)
         progress(f"[3/4] briefing HTML rendered ({timings['html']} s)")
         if "pdf" in P.formats:
-            thread = threading.Thread(target=print_pdf, name="unga-brief-pdf", daemon=True)
-            printing.append(thread)
-            thread.start()
+            pdf.append(printer.submit(print_pdf))
 
     def to_html(name: str) -> None:
         """A notebook's HTML, rendered as soon as it is executed, while the others run (the
@@ -470,16 +464,17 @@ def _build(
         html_s += time.perf_counter() - t_html
 
     try:
-        run_notebooks(paths, executed, injected, jobs, progress, pool=kernels, finished=to_html)
+        run_notebooks(paths, executed, injected, progress, kernels, finished=to_html)
     except Exception:  # a failed run waits for Chromium, which writes into the staging folder
-        if printing:  # (an interrupted one stops it: stop_children)
-            printing[0].join()
+        printer.shutdown(wait=True)
         raise
-    if printing:
-        printing[0].join()
+    except BaseException:  # Ctrl-C, SIGTERM: the run stops Chromium (stop_children)
+        printer.shutdown(wait=False)
+        raise
+    printer.shutdown(wait=True)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
-    if len(printing) > 1:
-        raise printing[1]
+    for done in pdf:
+        done.result()  # Chromium's failure, raised here
     timings["notebook_pages"] = round(html_s, 2)
     stop_point("run-notebooks")
 

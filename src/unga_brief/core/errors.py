@@ -34,6 +34,11 @@ def one_line(message: object, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def first_line(message: object) -> str:
+    """The first non-blank line of an error message (matplotlib's start with a newline)."""
+    return next((ln.strip() for ln in str(message or "").splitlines() if ln.strip()), "")
+
+
 class UngaBriefError(Exception):
     """Base class: a failure the user can act on, reported as one line."""
 
