@@ -10,7 +10,7 @@
 * :func:`pair_agreement` — both, per topic, for the focus countries' pairs;
   :func:`agreement_matrix` — the square matrix a clustered heatmap draws.
 * :func:`bloc_cohesion` / :func:`cohesion_by_topic` — share of a bloc's members casting its
-  modal vote, per text and per topic, with the blocs differing by 20 points or more named.
+  modal vote, per text and per topic, with the blocs differing by :data:`COHESION_GAP` or more named.
 """
 
 from __future__ import annotations
@@ -306,7 +306,7 @@ def cohesion_by_topic(
 ) -> pd.DataFrame:
     """Mean cohesion of each bloc on the Ukraine and on the Gaza texts: ``bloc, ukraine,
     ukraine_texts, gaza, gaza_texts, difference`` (Ukraine − Gaza) and ``differs`` (true where
-    the two differ by 20 points or more)."""
+    the two differ by :data:`COHESION_GAP` or more)."""
     parts = []
     for topic, sel in (("ukraine", ukraine_texts), ("gaza", gaza_texts)):
         ids = select_texts(votes, sel, topic=topic, window=window, what=f"{topic} texts")

@@ -175,12 +175,12 @@ def is_firm_basis(ctx, tid: str, iso3: str) -> bool:
     return bool(len(b)) and bool(b.isin(FIRM_BASES).all())
 
 
-def votes_ballots(ctx, firm_only: bool = False) -> pd.DataFrame:
+def votes_ballots(ctx) -> pd.DataFrame:
     """The ballots frame a measure builds when given ``ctx.votes`` alone (its electorate derived
     from the votes, :func:`unga_brief.analysis.ballot_frame.ballots` with no ``electorate``), built
     once per context: the measures that read the tidy votes get this frame instead and return
     it unchanged (a ballots frame passes through ``ballots``), so their results are the same."""
-    return ctx.cached(("votes_ballots", firm_only), lambda: ballots(ctx.votes, firm_only=firm_only))
+    return ctx.cached("votes_ballots", lambda: ballots(ctx.votes))
 
 
 def us_votes(ctx) -> pd.DataFrame:

@@ -410,7 +410,7 @@ def agreement_uncertainty(ctx) -> pd.DataFrame:
         seed=0,
         only_with=US,
     )
-    return pa.reset_index(drop=True)
+    return pa
 
 
 def cohesion(ctx) -> Finding:
@@ -458,8 +458,8 @@ def cohesion(ctx) -> Finding:
 
 
 def moved_with_us(ctx) -> Finding:
-    """From :data:`~unga_brief.analysis.movement.MOVEMENT_FROM`: which states moved toward the US position on Ukraine relative to their own
-    2022–24 votes, by their Gaza profile."""
+    """From :data:`~unga_brief.analysis.movement.MOVEMENT_FROM`: which states moved toward the US
+    position on Ukraine relative to their own earlier votes, by their Gaza profile."""
     p = ctx.params
     dates = ctx.catalog.set_index("id").loc[p.ukraine_texts, "date"]
     since = pd.Timestamp(mv.MOVEMENT_FROM)
@@ -496,18 +496,9 @@ def moved_with_us(ctx) -> Finding:
     )
 
 
-def all_weighing(ctx) -> list[Finding]:
-    """The weighing findings of the briefing, in the order of page 1
-    (:data:`unga_brief.report.briefing_findings.LISTS`), each computed by its own function."""
-    from unga_brief.report.briefing_findings import LISTS, compute_one
-
-    return [compute_one(ctx, key) for key in LISTS["all_weighing"]]
-
-
 __all__ = [
     "agreement_uncertainty",
     "all_votes_coverage",
-    "all_weighing",
     "baseline",
     "coincidence_all_votes_table",
     "cohesion",
