@@ -21,10 +21,12 @@ def _prepare(paths, params):
 
 
 def _sentences(ctx) -> list[tuple[str, str, str]]:
-    return [
-        (f.key, f.sentence, f.firm)
-        for f in [*ctx.briefing_findings("all_findings"), *ctx.briefing_findings("all_weighing")]
-    ]
+    """Every finding of the briefing computed by its own function in ``ctx`` (not read from a
+    cache: the frames they read are then in ``ctx.cache``)."""
+    from unga_brief.report.briefing_findings import LISTS, compute_one
+
+    found = [compute_one(ctx, key) for keys in LISTS.values() for key in keys]
+    return [(f.key, f.sentence, f.firm) for f in found]
 
 
 @pytest.fixture
