@@ -66,11 +66,51 @@ class KernelError(RenderError):
 
 
 def _kernel_manager_class():
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReadyClient(AsyncKernelClient):
+        """A kernel client whose :meth:`wait_for_ready` ends as soon as the kernel is ready.
+
+        jupyter_client's own makes the same handshake (``kernel_info`` answered on the shell
+        channel, a message seen on IOPub, which is then connected), then drains IOPub until
+        nothing has come for 0.2 s: every client pays that wait in full. The run opens about
+        four clients per notebook (its own steps, then papermill's), so it cost each kernel
+        over a second of idling per run. What the drain would have thrown away is left on
+        IOPub: messages of the ``kernel_info`` request, which nbclient and :func:`execute_code`
+        skip (each reads only the replies to its own request)."""
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                except queue.Empty:
+                    pass
+                else:
+                    if msg["msg_type"] == "kernel_info_reply":
+                        try:  # IOPub connected: the kernel's status for this request arrives
+                            await self.iopub_channel.get_msg(timeout=0.2)
+                        except queue.Empty:
+                            pass
+                        else:
+                            self._handle_kernel_info_reply(msg)
+                            return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
     class TrackedKernelManager(AsyncKernelManager):
         """Remembers the clients papermill opens on the kernel: it owns no kernel here, so it
-        leaves their channels open; the worker closes them after each notebook."""
+        leaves their channels open; the worker closes them after each notebook. Its clients
+        are :class:`ReadyClient`."""
+
+        @default("client_factory")
+        def _ready_client(self):
+            return ReadyClient
 
         def client(self, **kwargs):
             kc = super().client(**kwargs)
