@@ -25,7 +25,10 @@ BRIEFING = "04_briefing"
 #: when that lands while the kernel is still inside a message handler, ipykernel logs
 #: "KeyboardInterrupt caught in kernel." at ERROR level (kernelbase.dispatch_shell), a spurious
 #: line in a successful run. Cell errors and dead kernels still reach us through nbclient.
-KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL",)
+#: The history in memory, as nbclient sets it for the kernels it starts: the run's cells do not
+#: go into the user's IPython history (~/.ipython/.../history.sqlite grew by about 1 MB a run),
+#: and a kernel shuts down without waiting for its history to be written.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:")
 #: Failed runs whose executed notebooks are kept under build/failed/ (older ones are removed).
 KEEP_FAILED = 10
 
