@@ -174,3 +174,53 @@ def test_a_step_over_its_time_fails_naming_the_limit(tmp_path):
     with KernelPool(1, cwd=tmp_path, warm_up="") as pool:
         with pytest.raises(RenderError, match=r"slow step \(1 of 1\) failed: no reply after 1 s"):
             pool.run_everywhere("import time; time.sleep(8)", "slow step", timeout=1)
+
+
+def test_a_client_is_ready_without_waiting_for_iopub_to_fall_silent():
+    """The run's clients end their handshake once the kernel has answered (jupyter_client's own
+    then drains IOPub until nothing came for 0.2 s, four times per notebook): the status the
+    kernel published for the handshake is still on IOPub, where readers skip it. A client on a
+    dead kernel still fails."""
+    import queue
+
+    from jupyter_core.utils import run_sync
+
+    from unga_brief.kernels import _kernel_manager_class
+
+    km = _kernel_manager_class()(kernel_name="python3")
+    km.opened = []
+    run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+    try:
+        kc = km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        left = []
+        with pytest.raises(queue.Empty):  # a drained IOPub would raise at once
+            while True:
+                left.append(run_sync(kc.iopub_channel.get_msg)(timeout=2))
+        assert any(m["parent_header"].get("msg_type") == "kernel_info_request" for m in left)
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+        dead = km.client()
+        dead.start_channels()
+        with pytest.raises(RuntimeError, match="died"):
+            run_sync(dead.wait_for_ready)(timeout=10)
+        dead.stop_channels()
+    finally:
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_the_kernels_keep_no_history_in_the_users_ipython_folder(tmp_path, monkeypatch):
+    """The run's cells stay out of the user's IPython history (``history.sqlite`` grew with
+    every run, by the cron job too)."""
+    ipython_dir = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
+    _notebook(tmp_path / "nb.ipynb", "x = 1", "print(x)")
+    out = tmp_path / "out"
+    out.mkdir()
+    with KernelPool(1, cwd=tmp_path, extra_arguments=KERNEL_ARGUMENTS, warm_up="") as pool:
+        pool.run(["nb"], _execute(tmp_path, out))
+    assert _text(out / "nb.ipynb").strip() == "1"
+    assert ipython_dir.is_dir()  # the kernel used this folder ...
+    assert not list(ipython_dir.rglob("history.sqlite"))  # ... and wrote no history there
