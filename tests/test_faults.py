@@ -748,3 +748,32 @@ def test_a_read_only_project_exit_4_naming_the_file(small_disk, mini_curated):
             f"unga-brief: cannot write {paths.root}/.unga-brief.lock: Read-only file system"
         ]
     assert tree_digest(paths.data) == previous
+
+
+EXIT_NOW = """
+import atexit, sys, threading, time
+from unga_brief.cli import exit_now
+atexit.register(lambda: open(sys.argv[1], "w").write("atexit ran"))
+worker = threading.Thread(target=lambda: (time.sleep(0.5), open(sys.argv[2], "w").write("joined")))
+worker.start()
+print("buffered output", end="")
+exit_now(3)
+"""
+
+
+def test_the_command_ends_as_an_exit_would_without_the_interpreters_teardown(tmp_path):
+    """``unga-brief`` ends through :func:`unga_brief.cli.exit_now`: its exit code, its buffered
+    output, the atexit functions and the threads still running all come through."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_NOW, str(tmp_path / "atexit"), str(tmp_path / "thread")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "buffered output"
+    assert (tmp_path / "atexit").read_text() == "atexit ran"
+    assert (tmp_path / "thread").read_text() == "joined"
+    assert done.stderr == ""

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import NoReturn
 
 from unga_brief.core.errors import Terminated, UngaBriefError, one_line
 from unga_brief.core.paths import Paths
@@ -380,5 +381,33 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def entry() -> None:
+    """The ``unga-brief`` command (and ``python -m unga_brief.cli``): :func:`main`, then
+    :func:`exit_now` with its exit code."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` as Python's own exit would, without tearing the
+    interpreter down.
+
+    What an exit does that can be seen is done first: the threads that are not daemons are
+    joined, the ``atexit`` functions run (logging flushed and closed, temporary folders
+    removed, thread pools joined), stdout and stderr are flushed. Only the teardown of every
+    module and object is left out: after a run it took about 0.3 s (pandas, matplotlib,
+    nbconvert, the kernels' clients), and it writes nothing."""
+    import atexit
+    import threading
+
+    for t in threading.enumerate():
+        if t is not threading.main_thread() and not t.daemon:
+            t.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

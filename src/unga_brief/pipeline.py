@@ -471,6 +471,7 @@ def _build(
     except BaseException:  # Ctrl-C, SIGTERM: the run stops Chromium (stop_children)
         printer.shutdown(wait=False)
         raise
+    kernels.close()  # the kernels shut down while Chromium prints (the run's exit closes no more)
     printer.shutdown(wait=True)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     for done in pdf:
