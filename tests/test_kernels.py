@@ -185,9 +185,9 @@ def test_a_client_is_ready_without_waiting_for_iopub_to_fall_silent():
 
     from jupyter_core.utils import run_sync
 
-    from unga_brief.kernels import _kernel_manager_class
+    from unga_brief.kernels import kernel_manager_class
 
-    km = _kernel_manager_class()(kernel_name="python3")
+    km = kernel_manager_class()(kernel_name="python3")
     km.opened = []
     run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
     try:

@@ -65,7 +65,10 @@ class KernelError(RenderError):
     """A kernel could not be started, warmed up or reset (exit 4, like a notebook failure)."""
 
 
-def _kernel_manager_class():
+def kernel_manager_class():
+    """The kernel manager class of the run's kernels (jupyter_client's asynchronous one, which
+    remembers the clients opened on it, each a ``ReadyClient``); built on first use, so that
+    importing this module imports no Jupyter package."""
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -172,7 +175,7 @@ class _Worker(threading.Thread):
     def _start(self):
         from jupyter_core.utils import run_sync
 
-        km = _kernel_manager_class()(kernel_name="python3")
+        km = kernel_manager_class()(kernel_name="python3")
         km.opened = []
         run_sync(km.start_kernel)(
             cwd=str(self.pool.cwd), extra_arguments=list(self.pool.extra_arguments)
