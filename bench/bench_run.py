@@ -378,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
         }
-        cli = [str(BIN / "unga-brief")]
+        # The command as its console script runs it, through the package on PYTHONPATH: the
+        # "before" tree's own way of ending, whatever the installed script names.
+        cli = [sys.executable, "-m", "unga_brief.cli"]
         print(f"scratch copy: {root}\nmachine: {info['cpus']}, {info['ram']} RAM", flush=True)
         before: list[Step] = []
         if args.before:
