@@ -224,3 +224,20 @@ def test_the_kernels_keep_no_history_in_the_users_ipython_folder(tmp_path, monke
     assert _text(out / "nb.ipynb").strip() == "1"
     assert ipython_dir.is_dir()  # the kernel used this folder ...
     assert not list(ipython_dir.rglob("history.sqlite"))  # ... and wrote no history there
+
+
+def test_the_kernels_run_nicer_than_the_run_itself(tmp_path):
+    """The kernels give way to Chromium printing the PDF and to the run's own process."""
+    import os
+
+    import psutil
+
+    from unga_brief.kernels import KERNEL_NICENESS
+
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    with KernelPool(1, cwd=tmp_path, extra_arguments=KERNEL_ARGUMENTS, warm_up="") as pool:
+        pool.run_everywhere(
+            f"open({str(tmp_path / 'pid')!r}, 'w').write(str(__import__('os').getpid()))", "pid"
+        )
+        kernel = psutil.Process(int((tmp_path / "pid").read_text()))
+        assert kernel.nice() == min(19, mine + KERNEL_NICENESS)
