@@ -1,6 +1,7 @@
 """Benchmark: ``unga-brief run`` (cold, unchanged, after an ingest) against plain ``nbconvert``.
 
-    .venv/bin/python bench/bench_run.py [--keep] [--doc docs/benchmark.md]
+    .venv/bin/python bench/bench_run.py [--keep] [--doc docs/benchmark.md] [--before REF]
+                                        [--repeat N]
 
     (``make bench`` runs it without options.)
 
@@ -8,7 +9,9 @@ On the shipped data, in ONE run and on a scratch copy of the project (data/, not
 params.yaml and a pyproject.toml marker copied to a temporary folder, deleted afterwards unless
 ``--keep``), each step a subprocess with ``UNGA_BRIEF_ROOT`` pointing at the scratch root:
 
-  (a) cold:      ``unga-brief run --force`` on the fresh copy (no build/, report/, figures/)
+  (a) cold:      ``unga-brief run --force`` on the fresh copy (no build/, report/, figures/),
+                 ``--repeat`` times (3; alternating with (a0) under ``--before``): the run of
+                 median wall time is reported, with every run's wall time
   (b) unchanged: ``unga-brief run`` again, nothing changed (must do no work)
   (c) naive:     ``jupyter nbconvert --to html --execute`` of each notebook in order (each with
                  the defaults of its parameters cell), then the same headless-Chromium print of
@@ -40,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -76,6 +79,8 @@ class Step:
     peak_rss: int = 0
     peak_proc: str = ""
     processes: int = 0
+    #: every cold run's wall time, sorted (the step's figures are those of the median run)
+    runs: tuple[float, ...] = ()
 
 
 class TreeSampler:
@@ -173,6 +178,18 @@ def measure(step: Step, commands: list[list[str]], env: dict, cwd: Path, log: Pa
     return step
 
 
+def median_run(runs: list[Step]) -> Step:
+    """The run of median wall time, carrying every run's wall time (sorted)."""
+    ordered = sorted(runs, key=lambda s: s.wall)
+    return replace(ordered[len(ordered) // 2], runs=tuple(s.wall for s in ordered))
+
+
+def fresh(root: Path) -> None:
+    """Back to a cold start: no build/ (cache, executed notebooks), report/ or figures/."""
+    for name in ("build", "report", "figures"):
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
 def scratch_copy(dest: Path) -> Path:
     """The project's inputs under ``dest``, the package source included (``src/``, put first on
     PYTHONPATH): the run hashes the package, so a snapshot keeps edits made elsewhere in the
@@ -258,8 +275,10 @@ def table(steps: list[Step]) -> list[str]:
         "|---|---:|---:|---|---:|",
     ]
     for s in steps:
+        runs = f", median of {len(s.runs)}: {' / '.join(f'{w:.2f}' for w in s.runs)} s"
+        label = s.label + (runs if len(s.runs) > 1 else "")
         rows.append(
-            f"| ({s.key}) {s.label} | {s.wall:.2f} | {s.cpu:.2f} | "
+            f"| ({s.key}) {label} | {s.wall:.2f} | {s.cpu:.2f} | "
             f"{s.peak_rss / 2**20:.0f} MiB ({s.peak_proc}) | {s.processes} |"
         )
     return rows
@@ -318,7 +337,8 @@ def write_doc(
         "On a scratch copy of the project with the shipped data, in one run:",
         "",
         "- **(a) cold**: `unga-brief run --force` on a fresh copy (no `build/`, `report/`,",
-        "  `figures/`): validate while the kernels start (one per CPU: two here); the analysis",
+        "  `figures/`; `--repeat` times, three by default, the median run reported): validate",
+        "  while the kernels start (one per CPU: two here); the analysis",
         "  pass shared out between them (the shared frames, every finding of the briefing and its chart,",
         "  each computed once, into `build/cache/<digest>/`); the five notebooks in the same",
         "  kernels (namespace reset between two), copying the charts; the briefing's HTML and",
@@ -377,7 +397,16 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure (a) and (b) with the project (package and notebooks) of this git "
         "ref, in the same run, alternating with this tree's: before/after side by side",
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="cold runs of (a) (and of (a0)), alternating; the median is reported (default 3)",
+    )
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
 
     info = machine()
     if info["chromium"] == "not found":
@@ -405,29 +434,41 @@ def main(argv: list[str] | None = None) -> int:
         cli = [sys.executable, "-m", "unga_brief.cli"]
         print(f"scratch copy: {root}\nmachine: {info['cpus']}, {info['ram']} RAM", flush=True)
         before: list[Step] = []
+        cold0: list[Step] = []
+        cold: list[Step] = []
         if args.before:
             old_root, old_env = before_copy(args.before, scratch, env)
             logs.update({k: scratch / f"bench-{k}.log" for k in ("a0", "b0")})
             label = f"before ({args.before})"
-            before.append(
+        # The cold run, ``--repeat`` times (alternating with the "before" tree's): a single cold
+        # run on this machine varied by over a second from one minute to the next.
+        for _ in range(args.repeat):
+            if args.before:
+                fresh(old_root)
+                cold0.append(
+                    measure(
+                        Step("a0", f"{label}: `unga-brief run --force`, cold"),
+                        [[*cli, "run", "--force"]],
+                        old_env,
+                        old_root,
+                        logs["a0"],
+                    )
+                )
+                print(f"(a0) {cold0[-1].wall:.2f} s", flush=True)
+            fresh(root)
+            cold.append(
                 measure(
-                    Step("a0", f"{label}: `unga-brief run --force`, cold"),
+                    Step("a", "`unga-brief run --force`, cold"),
                     [[*cli, "run", "--force"]],
-                    old_env,
-                    old_root,
-                    logs["a0"],
+                    env,
+                    root,
+                    logs["a"],
                 )
             )
-            print(f"(a0) {before[-1].wall:.2f} s", flush=True)
-
-        a = measure(
-            Step("a", "`unga-brief run --force`, cold"),
-            [[*cli, "run", "--force"]],
-            env,
-            root,
-            logs["a"],
-        )
-        print(f"(a) {a.wall:.2f} s", flush=True)
+            print(f"(a) {cold[-1].wall:.2f} s", flush=True)
+        if args.before:
+            before.append(median_run(cold0))
+        a = median_run(cold)
         assert (root / "report" / "briefing.pdf").is_file(), "(a) published no PDF"
         b = measure(
             Step("b", "`unga-brief run`, nothing changed"), [[*cli, "run"]], env, root, logs["b"]
