@@ -437,28 +437,22 @@ def test_sigterm_during_the_notebooks_exits_143_and_leaves_nothing(project):
         text=True,
         env=_env(),
     )
-    lines = []
-    for line in proc.stderr:
-        lines.append(line)
-        if line.startswith("[1/4]"):
+    for line in proc.stderr:  # the analysis pass is over: the notebooks start in the kernels
+        if line.startswith("[1/4] shared frames"):
             break
-    kernels = []
-    for _ in range(600):  # until the kernels run (slow to start on a loaded machine)
-        kernels = psutil.Process(proc.pid).children(recursive=True)
-        if len(kernels) >= 2:
-            break
-        time.sleep(0.1)
+    kernels = psutil.Process(proc.pid).children(recursive=True)
     assert kernels, "no kernel started"
-    time.sleep(1)
+    time.sleep(0.3)  # inside the first notebooks (each takes about a second)
     t = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     rest = proc.stderr.read()
     proc.wait(timeout=60)
     assert proc.returncode == 143
     assert time.monotonic() - t < 30
-    assert _last_line(rest) == (
-        "unga-brief: terminated (SIGTERM): nothing published; staging folders removed"
-    )
+    # One line, nothing else but the run's progress: not the Jupyter clients' reports of the
+    # kernels they lose ("Kernel died while waiting for execute reply", tracebacks).
+    said = [line for line in rest.splitlines() if line.strip() and not line.startswith("[")]
+    assert said == ["unga-brief: terminated (SIGTERM): nothing published; staging folders removed"]
     assert (tree_digest(project.report), tree_digest(project.figures)) == before
     assert not list(project.build.glob("staging-*"))
     time.sleep(1)

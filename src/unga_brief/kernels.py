@@ -292,6 +292,11 @@ class KernelPool:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def stop(self) -> None:
+        """Start nothing more: the jobs not yet started are answered without running (the run
+        calls it on Ctrl-C or SIGTERM, before stopping the kernels' processes)."""
+        self._stopped.set()
+
     def close(self, timeout: float = 30) -> None:
         """Stop handing out notebooks, let each kernel shut down; wait ``timeout`` s at most
         (the worker threads are daemons: an interrupted run does not wait for them)."""

@@ -102,10 +102,20 @@ def execute_notebook(
     return dst
 
 
+#: The loggers of papermill and of the Jupyter clients (nbclient's and jupyter_client's log
+#: through traitlets'): they report a kernel that dies, with a traceback when it cannot be
+#: shut down.
+JUPYTER_LOGGERS = ("traitlets", "papermill")
+
+
 def stop_children() -> None:
     """Stop every process this one started (notebook kernels, Chromium): on SIGTERM or Ctrl-C
-    the run must not leave them behind, nor wait for them."""
+    the run must not leave them behind, nor wait for them. The Jupyter loggers are silenced
+    first: the kernels' deaths are the stop itself, and the run says so in its one line."""
     import psutil
+
+    for name in JUPYTER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
     try:
         children = psutil.Process().children(recursive=True)

@@ -354,6 +354,7 @@ def run(
             )
             return manifest
         except (KeyboardInterrupt, Terminated):  # stop the kernels, do not wait for them
+            kernels.stop()  # first: no notebook starts on a kernel being stopped
             stop_children()
             kernels.close(timeout=3)
             raise
