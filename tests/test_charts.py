@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from svg_print import print_box_pt, printed_texts
 
 from unga_brief.report import chart_style, charts, charts_over_time
+from unga_brief.report.finding import THIN_TEXTS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -161,7 +162,7 @@ def _lines() -> pd.DataFrame:
         ("Gaza texts", "RUS", 2023, 0.0, 2),
     ]:
         rows.append({"panel": panel, "who": who, "year": year, "value": value, "n": n})
-    return pd.DataFrame(rows).assign(thin=lambda d: d["n"] < 3)
+    return pd.DataFrame(rows).assign(thin=lambda d: d["n"] < THIN_TEXTS)
 
 
 def _tiles() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -442,10 +443,10 @@ def test_slots_stack_votes_closer_than_a_marker() -> None:
 def test_few_text_years_are_hollow_and_show_their_n(drawn) -> None:
     chart = drawn["lines_by_year"]
     texts = [t.get_text() for t in chart.fig.findobj(matplotlib.text.Text)]
-    few = _lines()[_lines()["n"] < 3]
+    few = _lines()[_lines()["n"] < THIN_TEXTS]
     for n in few["n"]:
         assert f"n={n}" in texts
-    assert not any(t == f"n={n}" for n in _lines()[_lines()["n"] >= 3]["n"] for t in texts)
+    assert not any(t == f"n={n}" for n in _lines()[_lines()["n"] >= THIN_TEXTS]["n"] for t in texts)
 
 
 def test_few_text_years_follow_the_findings_thin_column_and_count_texts() -> None:
