@@ -745,13 +745,15 @@ def test_a_read_only_project_exit_4_naming_the_file(small_disk, mini_curated):
 
 
 EXIT_NOW = """
-import atexit, sys, threading, time
+import atexit, concurrent.futures, sys, threading, time
 from unga_brief.cli import exit_now
 atexit.register(lambda: open(sys.argv[1], "w").write("atexit ran"))
 worker = threading.Thread(target=lambda: (time.sleep(0.5), open(sys.argv[2], "w").write("joined")))
 worker.start()
+pool = concurrent.futures.ThreadPoolExecutor(1)  # never shut down: its idle worker must end
+pool.submit(print, end="").result()
 print("buffered output", end="")
-exit_now(3)
+exit_now(int(sys.argv[3]))
 """
 
 
@@ -759,15 +761,32 @@ def test_the_command_ends_as_an_exit_would_without_the_interpreters_teardown(tmp
     """``unga-brief`` ends through :func:`unga_brief.cli.exit_now`: its exit code, its buffered
     output, the atexit functions and the threads still running all come through."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
-    done = subprocess.run(
-        [sys.executable, "-c", EXIT_NOW, str(tmp_path / "atexit"), str(tmp_path / "thread")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    args = [sys.executable, "-c", EXIT_NOW, str(tmp_path / "atexit"), str(tmp_path / "thread")]
+    done = subprocess.run([*args, "3"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 3
     assert done.stdout == "buffered output"
     assert (tmp_path / "atexit").read_text() == "atexit ran"
     assert (tmp_path / "thread").read_text() == "joined"
     assert done.stderr == ""
+
+
+def test_output_that_cannot_be_written_fails_the_command(tmp_path):
+    """A full disk under stdout: exit 4 and one line (Python's own exit says 120), not 0; a
+    command that had failed keeps its code. A closed pipe: 141."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    args = [sys.executable, "-c", EXIT_NOW, str(tmp_path / "atexit"), str(tmp_path / "thread")]
+    for code, expected in (("0", 4), ("2", 2)):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [*args, code], stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=60
+            )
+        assert done.returncode == expected
+        said = done.stderr.strip().splitlines()
+        assert said == (
+            ["unga-brief: cannot write standard output: No space left on device"]
+            if expected == 4
+            else []
+        )
+    proc = subprocess.Popen([*args, "0"], stdout=subprocess.PIPE, env=env)
+    proc.stdout.close()  # the reader is gone before the output is flushed
+    assert proc.wait(timeout=60) == 141

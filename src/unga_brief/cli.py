@@ -388,24 +388,35 @@ def entry() -> None:
 
 
 def exit_now(code: int) -> NoReturn:
-    """End the process with ``code`` as Python's own exit would, without tearing the
-    interpreter down.
+    """End the process with ``code`` as Python's own exit does, less the interpreter's teardown.
 
-    What an exit does that can be seen is done first: the threads that are not daemons are
-    joined, the ``atexit`` functions run (logging flushed and closed, temporary folders
-    removed, thread pools joined), stdout and stderr are flushed. Only the teardown of every
-    module and object is left out: after a run it took about 0.3 s (pandas, matplotlib,
-    nbconvert, the kernels' clients), and it writes nothing."""
+    First what an exit does that can be seen: the interpreter's thread shutdown (the hooks that
+    let idle thread-pool workers end, then a join of every thread that is not a daemon), the
+    ``atexit`` functions (logging flushed and closed, temporary folders removed), stdout and
+    stderr flushed. Output that cannot be written fails the command, as it would fail Python's
+    exit: 141 for a closed pipe, 4 with one line otherwise (a full disk), unless the command had
+    already failed. Only the teardown of every module and object is left out (pandas,
+    matplotlib, nbconvert, the kernels' clients; its cost is in docs/benchmark.md): it writes
+    nothing."""
     import atexit
     import threading
 
-    for t in threading.enumerate():
-        if t is not threading.main_thread() and not t.daemon:
-            t.join()
+    threading._shutdown()  # what Python's exit runs first (threading's own atexit hooks, joins)
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        if code == 0:
+            code = 141 if isinstance(e, BrokenPipeError) else 4
+            if code == 4:
+                with contextlib.suppress(OSError):
+                    print(
+                        f"unga-brief: cannot write standard output: {e.strerror or e}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     os._exit(code)
 
 

@@ -466,13 +466,13 @@ def _build(
 
     try:
         run_notebooks(paths, executed, injected, progress, kernels, finished=to_html)
+        kernels.close()  # they shut down while Chromium prints (the run's exit closes no more)
     except Exception:  # a failed run waits for Chromium, which writes into the staging folder
         printer.shutdown(wait=True)
         raise
     except BaseException:  # Ctrl-C, SIGTERM: the run stops Chromium (stop_children)
         printer.shutdown(wait=False)
         raise
-    kernels.close()  # the kernels shut down while Chromium prints (the run's exit closes no more)
     printer.shutdown(wait=True)
     timings["notebooks"] = round(time.perf_counter() - t, 2)
     for done in pdf:
