@@ -179,7 +179,8 @@ def measure(step: Step, commands: list[list[str]], env: dict, cwd: Path, log: Pa
 
 
 def median_run(runs: list[Step]) -> Step:
-    """The run of median wall time, carrying every run's wall time (sorted)."""
+    """The run of median wall time (of an even number, the slower middle one), carrying every
+    run's wall time (sorted)."""
     ordered = sorted(runs, key=lambda s: s.wall)
     return replace(ordered[len(ordered) // 2], runs=tuple(s.wall for s in ordered))
 

@@ -21,6 +21,7 @@ thread's event loop).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -60,10 +61,11 @@ STARTUP_TIMEOUT = 60
 STEP_TIMEOUT = 120  # warm-up, reset and each kernel's share of the analysis pass
 #: How often a step's wait checks that its kernel is still alive (seconds).
 POLL = 2.0
-#: Added to the kernels' niceness: while the last notebooks run, Chromium prints the briefing's
-#: PDF, the run's longest path; on a busy core the kernels give way to it (and to the run's
-#: own process, which renders each notebook's page), their notebooks ending later but still
-#: before the PDF.
+#: Added to each kernel's niceness (that of its main thread, where its code runs), right after
+#: it starts: while the last notebooks run, Chromium prints the briefing's PDF, the run's
+#: longest path, and on a busy core the kernels give way to it and to the run's own process
+#: (which renders each notebook's page). Their notebooks end later; on a machine busy with
+#: other work, the kernels get less of it too (docs/benchmark.md).
 KERNEL_NICENESS = 10
 
 
@@ -71,10 +73,11 @@ class KernelError(RenderError):
     """A kernel could not be started, warmed up or reset (exit 4, like a notebook failure)."""
 
 
+@functools.cache
 def kernel_manager_class():
     """The kernel manager class of the run's kernels (jupyter_client's asynchronous one, which
-    remembers the clients opened on it, each a ``ReadyClient``); built on first use, so that
-    importing this module imports no Jupyter package."""
+    remembers the clients opened on it, each a ``ReadyClient``); built once, on first use, so
+    that importing this module imports no Jupyter package."""
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -82,13 +85,16 @@ def kernel_manager_class():
     class ReadyClient(AsyncKernelClient):
         """A kernel client whose :meth:`wait_for_ready` ends as soon as the kernel is ready.
 
-        jupyter_client's own makes the same handshake (``kernel_info`` answered on the shell
-        channel, a message seen on IOPub, which is then connected), then drains IOPub until
-        nothing has come for 0.2 s: every client pays that wait in full. The run opens about
-        four clients per notebook (its own steps, then papermill's), so it cost each kernel
-        over a second of idling per run. What the drain would have thrown away is left on
-        IOPub: messages of the ``kernel_info`` request, which nbclient and :func:`execute_code`
-        skip (each reads only the replies to its own request)."""
+        jupyter_client's own (``KernelClient._async_wait_for_ready``, 8.x, whose loop this
+        follows, with its private ``_async_is_alive`` and ``_handle_kernel_info_reply``) makes
+        the same handshake (``kernel_info`` answered on the shell channel, a message seen on
+        IOPub, which is then connected), then drains IOPub until nothing has come for 0.2 s:
+        every client pays that wait in full. Each kernel opens a client for its warm-up, its
+        share of the analysis pass, and for each of its notebooks a reset and papermill's: six
+        to eight a run, over a second of idling. What the drain would have thrown away is left
+        on IOPub (the ``kernel_info`` request's messages; a second ``kernel_info`` reply on the shell
+        channel if the loop went round again), which nbclient and :func:`execute_code` skip:
+        each reads only the replies to its own request."""
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)

@@ -132,9 +132,8 @@ def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | No
         finding.us_votes(ctx)
     done = []
     # In reverse briefing order: the briefing opens with its one-sentence findings (the latest
-    # votes, no chart: hundredths of a second each) and each chart costs 0.1-0.5 s, so the last
-    # claims are the short ones and the kernels' shares end together (in briefing order the two
-    # kernels ended 0.2-0.35 s apart, one idle meanwhile; reversed, 0-0.2 s).
+    # votes, no chart), far quicker than those with a chart, so the last claims are the short
+    # ones and the kernels' shares end close together (docs/benchmark.md).
     for key in reversed(every_key()):
         if not _claim(folder, f"{FINDING_PREFIX}{key}"):
             continue
