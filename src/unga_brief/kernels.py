@@ -164,7 +164,7 @@ class _Worker(threading.Thread):
                     self.pool._results.put((job, None, None))
                     continue
                 if startup_error is not None:
-                    self.pool._results.put((job, None, startup_error))
+                    self._fail(job, startup_error)
                     continue
                 try:
                     if used:
@@ -172,9 +172,7 @@ class _Worker(threading.Thread):
                     used = True
                     out = self.pool._execute(job, self.km)
                 except BaseException as e:
-                    if self.pool._stop_on_failure:  # before the report: this thread, or the
-                        self.pool._stopped.set()  # other, must not start the next notebook
-                    self.pool._results.put((job, None, e))
+                    self._fail(job, e)
                     continue
                 finally:
                     self._close_clients()
@@ -183,6 +181,13 @@ class _Worker(threading.Thread):
             if self.km is not None:
                 with contextlib.suppress(Exception):
                     run_sync(self.km.shutdown_kernel)(now=False)
+
+    def _fail(self, job, error: BaseException) -> None:
+        """Report ``job`` failed; in :meth:`KernelPool.run`, stop the rest first (before the
+        report: this thread, or another, must not start the next notebook)."""
+        if self.pool._stop_on_failure:
+            self.pool._stopped.set()
+        self.pool._results.put((job, None, error))
 
     def _start(self):
         from jupyter_core.utils import run_sync
@@ -348,10 +353,9 @@ class KernelPool:
         error: BaseException | None = None
         for _ in names:
             name, _out, e = self._results.get()
-            if e is not None:
+            if e is not None:  # the worker stopped the rest before reporting it
                 if error is None:
                     error = e
-                    self._stopped.set()
             elif _out is not None and error is None:
                 try:
                     done(name)

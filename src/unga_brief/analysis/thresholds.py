@@ -182,7 +182,7 @@ def threshold_table(
     b = b[b["text_id"].isin(cat["text_id"])]
     counts = _counts(b)
     st = text_status(b).set_index("text_id") if len(b) else pd.DataFrame()
-    known_votes = b["vote"].notna().groupby(b["text_id"], sort=False).sum().to_dict()
+    known_votes = (st["electorate"] - st["unknown"]).to_dict() if len(b) else {}
     bm = (
         bloc_membership(groups, cat[["text_id", "date"]], blocs)
         if groups is not None and len(blocs)

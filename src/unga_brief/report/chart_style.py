@@ -344,7 +344,9 @@ def save(chart: Chart, name: str, figures_dir: Path | str) -> str:
     """Write ``name.svg`` and ``name.csv`` under ``figures_dir``; return the HTML figure.
 
     The figure shows the print layout, and the phone layout on screens narrower than 600 px
-    (``<picture>``); its caption links the data behind the chart (the CSV, inline)."""
+    (``<picture>``); its caption links the data behind the chart (the CSV, inline). A chart
+    without its figure (:func:`without_figure`) is drawn again first."""
+    chart = with_figure(chart)
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
     svg = svg_bytes(chart.fig, chart.title)

@@ -293,7 +293,7 @@ def draw_chart(chart, folder: str | Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
-        figure = chart_style.save(chart_style.with_figure(chart), CHART_PLACEHOLDER, tmp)
+        figure = chart_style.save(chart, CHART_PLACEHOLDER, tmp)
         (tmp / "figure.html").write_text(figure, encoding="utf-8")
         with contextlib.suppress(OSError):  # another process was quicker: keep its own
             os.rename(tmp, folder)
@@ -322,7 +322,7 @@ def save_chart(chart, name: str, figures_dir: str | Path, folder: str | Path) ->
         svg = (folder / f"{placeholder}.svg").read_bytes()
         csv = (folder / f"{placeholder}.csv").read_bytes()
     except OSError:
-        return chart_style.save(chart_style.with_figure(chart), name, figures_dir)
+        return chart_style.save(chart, name, figures_dir)
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.svg").write_bytes(svg)
