@@ -438,7 +438,7 @@ def test_sigterm_during_the_notebooks_exits_143_and_leaves_nothing(project):
         env=_env(),
     )
     for line in proc.stderr:  # the analysis pass is over: the notebooks start in the kernels
-        if line.startswith("[1/4] shared frames"):
+        if line.startswith("[1/4] shared frames ready"):
             break
     kernels = psutil.Process(proc.pid).children(recursive=True)
     assert kernels, "no kernel started"
@@ -752,6 +752,10 @@ worker = threading.Thread(target=lambda: (time.sleep(0.5), open(sys.argv[2], "w"
 worker.start()
 pool = concurrent.futures.ThreadPoolExecutor(1)  # never shut down: its idle worker must end
 pool.submit(print, end="").result()
+class TornDown:  # written only if the interpreter tears its objects down (sys.exit would)
+    def __del__(self, open=open, path=sys.argv[1] + "-teardown"):
+        open(path, "w").write("torn down")
+kept = TornDown()
 print("buffered output", end="")
 exit_now(int(sys.argv[3]))
 """
@@ -768,6 +772,7 @@ def test_the_command_ends_as_an_exit_would_without_the_interpreters_teardown(tmp
     assert (tmp_path / "atexit").read_text() == "atexit ran"
     assert (tmp_path / "thread").read_text() == "joined"
     assert done.stderr == ""
+    assert not (tmp_path / "atexit-teardown").exists()  # no teardown: what sys.exit would do
 
 
 def test_output_that_cannot_be_written_fails_the_command(tmp_path):

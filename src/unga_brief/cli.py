@@ -394,10 +394,10 @@ def exit_now(code: int) -> NoReturn:
     let idle thread-pool workers end, then a join of every thread that is not a daemon), the
     ``atexit`` functions (logging flushed and closed, temporary folders removed), stdout and
     stderr flushed. Output that cannot be written fails the command, as it would fail Python's
-    exit: 141 for a closed pipe, 4 with one line otherwise (a full disk), unless the command had
-    already failed. Only the teardown of every module and object is left out (pandas,
-    matplotlib, nbconvert, the kernels' clients; its cost is in docs/benchmark.md): it writes
-    nothing."""
+    exit: with :func:`failure_line`'s code and line (141 for a closed pipe, 4 otherwise, a
+    full disk for one), unless the command had already failed. Only the teardown of every
+    module and object is left out (pandas, matplotlib, nbconvert, the kernels' clients; its
+    cost is in docs/benchmark.md): it writes nothing."""
     import atexit
     import threading
 
@@ -406,15 +406,12 @@ def exit_now(code: int) -> NoReturn:
     try:
         sys.stdout.flush()
     except OSError as e:
-        if code == 0:
-            code = 141 if isinstance(e, BrokenPipeError) else 4
-            if code == 4:
-                with contextlib.suppress(OSError):
-                    print(
-                        f"unga-brief: cannot write standard output: {e.strerror or e}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+        if code == 0:  # an output error, whatever its errno (failure_line says 2 for a read)
+            e.filename = e.filename or "standard output"
+            failed, line = failure_line(e)
+            code = failed if failed in (141, 4) else 4
+            with contextlib.suppress(OSError):
+                print(f"unga-brief: {one_line(line)}", file=sys.stderr, flush=True)
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
     os._exit(code)

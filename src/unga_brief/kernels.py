@@ -7,8 +7,8 @@ kernel imports the stack once (a warm-up that records nothing), takes its share 
 analysis pass (:meth:`KernelPool.run_everywhere`: the shared frames, the findings and their
 charts, :func:`unga_brief.report.run_cache.compute_part`), then runs its share of the
 notebooks one after the other through papermill (passed
-the kernel manager, papermill starts no kernel of its own). Between two notebooks the kernel's
-namespace is reset (``%reset -f``; the warnings already shown are forgotten, so a notebook shows
+the kernel manager, papermill starts no kernel of its own). Before each notebook (the first
+too: the analysis pass ran before it) the kernel's namespace is reset (``%reset -f``; the warnings already shown are forgotten, so a notebook shows
 the same warnings as in a fresh kernel): a notebook sees no variable of the one before it, and
 starts from its parameters cell exactly as in a fresh kernel. Only the imported modules stay,
 which is the point.
@@ -90,8 +90,8 @@ def kernel_manager_class():
         the same handshake (``kernel_info`` answered on the shell channel, a message seen on
         IOPub, which is then connected), then drains IOPub until nothing has come for 0.2 s:
         every client pays that wait in full. Each kernel opens a client for its warm-up, its
-        share of the analysis pass, and for each of its notebooks a reset and papermill's: six
-        to eight a run, over a second of idling. What the drain would have thrown away is left
+        share of the analysis pass, and for each of its notebooks a reset and papermill's: two
+        plus two per notebook, each 0.2 s of idling. What the drain would have thrown away is left
         on IOPub (the ``kernel_info`` request's messages; a second ``kernel_info`` reply on the shell
         channel if the loop went round again), which nbclient and :func:`execute_code` skip:
         each reads only the replies to its own request."""
@@ -219,13 +219,13 @@ class _Worker(threading.Thread):
         self.km.opened.clear()
 
 
-def lower_priority(pid: int | None, by: int = KERNEL_NICENESS) -> None:
-    """Make process ``pid`` nicer by ``by`` (:data:`KERNEL_NICENESS`); nothing where that cannot
-    be done (no pid, a process already gone, a system without ``setpriority``)."""
+def lower_priority(pid: int | None) -> None:
+    """Make process ``pid`` nicer by :data:`KERNEL_NICENESS`; nothing where that cannot be done
+    (no pid, a process already gone, a system without ``setpriority``)."""
     if pid is None or not hasattr(os, "setpriority"):
         return
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + by)
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + KERNEL_NICENESS)
 
 
 def execute_code(km, code: str, what: str, timeout: float | None = None) -> None:
@@ -322,8 +322,9 @@ class KernelPool:
                 w.join(timeout)
 
     def run_everywhere(self, code: str, what: str, timeout: float | None = None) -> None:
-        """Run ``code`` once per kernel, at once (each job to the first free kernel: a kernel
-        that is not ready yet leaves its share to the others), recording nothing; the kernels'
+        """Run ``code`` as many times as there are kernels, at once, each time in the first free
+        kernel (a kernel not ready yet leaves its share to the others, so one kernel may run it
+        twice: ``code`` shares its work out itself), recording nothing; the kernels'
         namespaces are reset before the next notebook. Raises the first failure (KernelError:
         the code raised, its kernel died, or it ran over ``timeout``, default
         :data:`STEP_TIMEOUT`) once all have ended."""

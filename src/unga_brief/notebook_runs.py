@@ -26,7 +26,7 @@ BRIEFING = "04_briefing"
 #: "KeyboardInterrupt caught in kernel." at ERROR level (kernelbase.dispatch_shell), a spurious
 #: line in a successful run. Cell errors and dead kernels still reach us through nbclient.
 #: The history in memory, as nbclient sets it for the kernels it starts: the run's cells do not
-#: go into the user's IPython history (~/.ipython/.../history.sqlite grew by about 1 MB a run),
+#: go into the user's IPython history (~/.ipython/.../history.sqlite grew with every run),
 #: and a kernel shuts down without waiting for its history to be written.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:")
 #: Failed runs whose executed notebooks are kept under build/failed/ (older ones are removed).
@@ -176,7 +176,8 @@ def run_notebooks(
     raised.
 
     The briefing goes first (its HTML and PDF are made while the others run); the analysis
-    notebooks follow from the last to the first. Their shared charts are already drawn by the
+    notebooks follow from the last to the first, so that the quickest, ``00_data``, ends the
+    run's notebooks. Their shared charts are already drawn by the
     run's analysis pass: each notebook copies them (:func:`run_cache.save_chart`)."""
     order = [BRIEFING, *reversed([n for n in NOTEBOOKS if n != BRIEFING])]
     t = time.perf_counter()

@@ -390,7 +390,7 @@ def _arrange(
     return moves
 
 
-def _shared_frames(paths, P, per_file, progress, timings, table, kernels=None) -> Path | None:
+def _shared_frames(paths, P, per_file, progress, timings, table, kernels) -> Path | None:
     """The frames and findings several notebooks use, computed once for the run
     (:mod:`unga_brief.report.run_cache`), shared out among the run's ``kernels``; None when they
     cannot be cached: then each notebook computes its own, with the same result."""
@@ -473,8 +473,8 @@ def _build(
     except BaseException:  # Ctrl-C, SIGTERM: the run stops Chromium (stop_children)
         printer.shutdown(wait=False)
         raise
+    timings["notebooks"] = round(time.perf_counter() - t, 2)  # Chromium may still be printing
     printer.shutdown(wait=True)
-    timings["notebooks"] = round(time.perf_counter() - t, 2)
     for done in pdf:
         done.result()  # Chromium's failure, raised here
     timings["notebook_pages"] = round(html_s, 2)

@@ -65,7 +65,7 @@ def literal_figure_text(fig) -> None:
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
     # Every artist of the figure, as ``fig.findobj`` walks them, except an axis's ticks: asking
-    # an axis for its children makes its ticks (a few ms each, for a layout not yet done), and
+    # an axis for its children makes its ticks (costly, for a layout not yet done), and
     # a tick's label is rewritten from the formatter at each draw anyway (below).
     todo = [fig]
     while todo:

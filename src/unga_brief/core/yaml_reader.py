@@ -1,5 +1,5 @@
 """The one way the project reads its YAML files (data/, the sources' metadata, refresh.yml):
-PyYAML's safe loader, on libyaml's C parser when PyYAML was built with it (about eight times
+PyYAML's safe loader, on libyaml's C parser when PyYAML was built with it (much
 faster on ``data/catalog/texts.yml``; same documents, same errors, ``yaml.YAMLError``).
 
 The analyst's parameters file is read by :mod:`unga_brief.report.params` with its own loader

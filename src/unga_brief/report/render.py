@@ -125,8 +125,8 @@ NO_ALT = "No description has been provided for this image"
 
 class _PageExporter(HTMLExporter):
     """nbconvert's HTML exporter without its last pass, which parses the whole page with
-    BeautifulSoup and writes it out again (0.6 s for the briefing, 1.3 MB of inline SVG) to do
-    two things: give an ``<img>`` without alt text a placeholder (done here, the same text, by a
+    BeautifulSoup and writes it out again (slow on the briefing's inline SVG: docs/benchmark.md)
+    to do two things: give an ``<img>`` without alt text a placeholder (done here, the same text, by a
     regular expression) and make the cells under ``.jp-Notebook`` focusable (this template has
     no ``.jp-Notebook``). The page is otherwise the template's output, as rendered."""
 

@@ -140,7 +140,7 @@ def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | No
         found = ctx.finding(key)
         if getattr(found, "chart", None) is not None:
             draw_chart(found.chart, folder / CHARTS / key)
-        _dump(without_figure(found), folder / f"{FINDING_PREFIX}{key}.pkl")
+        _dump(finding_without_figure(found), folder / f"{FINDING_PREFIX}{key}.pkl")
         done.append(key)
     # The findings fill the Assembly layer's entries, where the project has that layer.
     for key, name in SHARED.items():
@@ -149,10 +149,10 @@ def compute_part(folder: str | Path, root: str, sources: str, data_dir: str | No
     return done
 
 
-def without_figure(found):
+def finding_without_figure(found):
     """``found`` as the pass pickles it once its chart is drawn: its chart without the matplotlib
     figure (:func:`unga_brief.report.chart_style.without_figure`; a notebook copies the drawing,
-    and unpickling a figure costs up to 0.3 s)."""
+    and unpickling figures slowed every notebook: docs/benchmark.md)."""
     from unga_brief.report import chart_style
 
     chart = getattr(found, "chart", None)
@@ -169,13 +169,17 @@ def missing_entries(folder: Path) -> list[str]:
     return [n for n in names if not (folder / f"{n}.pkl").is_file()]
 
 
+def part_args(folder: Path, paths: Paths) -> tuple[str, str, str, str | None]:
+    """:func:`compute_part`'s arguments for ``folder`` and the run's ``paths`` (plain strings:
+    they are written into the code a kernel runs)."""
+    data_dir = str(paths.data_dir) if paths.data_dir is not None else None
+    return str(folder), str(paths.root), str(paths.sources), data_dir
+
+
 def pass_code(folder: Path, paths: Paths) -> str:
     """The code a kernel runs for its share of the analysis pass (:func:`compute_part`)."""
-    data_dir = str(paths.data_dir) if paths.data_dir is not None else None
-    return (
-        "from unga_brief.report.run_cache import compute_part\n"
-        f"compute_part({str(folder)!r}, {str(paths.root)!r}, {str(paths.sources)!r}, {data_dir!r})"
-    )
+    args = ", ".join(repr(a) for a in part_args(folder, paths))
+    return f"from unga_brief.report.run_cache import compute_part\ncompute_part({args})"
 
 
 def prepare(paths: Paths, params, per_file: dict[str, str], validated=None, pool=None) -> Path:
@@ -198,8 +202,7 @@ def prepare(paths: Paths, params, per_file: dict[str, str], validated=None, pool
             _dump(validated, tmp / f"{VALIDATED}.pkl")
         (tmp / PARAMS).write_text(params_text(params), encoding="utf-8")
         if pool is None:
-            data_dir = str(paths.data_dir) if paths.data_dir is not None else None
-            compute_part(tmp, str(paths.root), str(paths.sources), data_dir)
+            compute_part(*part_args(tmp, paths))
         else:
             pool.run_everywhere(pass_code(tmp, paths), "analysis pass")
         missing = missing_entries(tmp)
