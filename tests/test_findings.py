@@ -219,7 +219,9 @@ def test_focus_coincidence_is_the_focus_countries_rows_one_column_per_method(ctx
         ctx.ballots(), texts=ctx.params.all_texts, electorate=ctx.electorate
     )
     focus = every[every["iso3"].isin(ctx.params.focus_countries)]
-    assert set(focus["iso3"]) < set(every["iso3"])  # the other states are left out
+    assert set(focus["iso3"]) < set(every["iso3"])
+    assert set(wide["display_name"]) == set(focus["display_name"])  # the others are left out
+    assert set(focus["method"]) <= set(wide.columns)  # one column per method
     assert len(wide) == len(focus.drop_duplicates(["display_name", "topic", "year"]))
     one = focus.iloc[0]
     row = wide[

@@ -35,6 +35,10 @@ from unga_brief.report.words import DASH, capital, names, number, pct, plural, t
 WORLD_BANK = "World Bank WDI (data/reference/population.csv)"
 
 
+#: The baseline finding names (and charts) the states most above their own record, this many;
+#: its page-1 line names the first ``HEADLINE_NAMES`` of them and counts the rest.
+BASELINE_NAMED = 6
+HEADLINE_NAMES = 4
 NO_LAYER = "The project holds no whole-Assembly layer (data/assembly/), so this is left out."
 NO_POPULATION = (
     "The project holds no population table (data/reference/population.csv), so this is left out."
@@ -183,7 +187,7 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
             profiles=_set_profiles(ctx),
         ),
     )
-    top = bl.most_above_baseline(df, topic).head(6)
+    top = bl.most_above_baseline(df, topic).head(BASELINE_NAMED)
     word = TOPIC_WORDS[topic]
     if top.empty:
         present = df.loc[df["topic"] == topic, "present"]
@@ -231,7 +235,7 @@ def baseline(ctx, topic: str = "ukraine") -> Finding:
         color=chart_style.TOPIC_COLORS[topic],
     )
     head = (
-        f"Against their own record: {names(top['display_name'].tolist(), 4)} abstained on "
+        f"Against their own record: {names(top['display_name'].tolist(), HEADLINE_NAMES)} abstained on "
         f"{word} far more than on Assembly votes in general ({base_words} baseline)."
     )
     return Finding(
