@@ -24,7 +24,8 @@ For each: wall time; CPU time (user + sys of the whole process tree, from
 ``resource.getrusage(RUSAGE_CHILDREN)`` before and after: kernels and Chromium included as
 they are reaped); peak RSS of the largest single process (its own high-water mark, VmHWM, read
 for each process of the tree every 50 ms in a command's first second, then every 0.5 s: polling
-every 50 ms throughout cost the 2-core machine about a second of a 8-9 s run). Then the ratios to (c) of wall and CPU, the machine's load average before and after,
+every 50 ms throughout took the CPU of the run it measured: docs/benchmark.md). Then the
+ratios to (c) of wall and CPU, the machine's load average before and after,
 and the targets of issue 17: (a) CPU at most half of (c)'s, (a) wall at most 8 s (on an idle
 machine: compare the load), (b) at most 0.5 s, (d) at most 15 s, peak RSS under 1 GB. Run by
 hand, never by pytest. Exit 0 whether or not the targets are met (1 if a step fails).
@@ -49,6 +50,7 @@ from pathlib import Path
 import psutil
 
 from unga_brief.core.paths import copy_project
+from unga_brief.notebook_runs import DEFAULT_JOBS, NOTEBOOKS, kernel_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -166,7 +168,6 @@ def measure(step: Step, commands: list[list[str]], env: dict, cwd: Path, log: Pa
             proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
             with TreeSampler(proc.pid) as sampler:
                 rc = proc.wait()
-            sampler.sample()
         if sampler.peak > step.peak_rss:
             step.peak_rss, step.peak_proc = sampler.peak, sampler.peak_name
         step.processes += len(sampler.seen)
@@ -326,23 +327,29 @@ def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+#: Everything after this line of the page is written by hand and kept when it is rewritten.
+NOTES_MARK = "<!-- notes: written by hand, kept when bench_run.py --doc rewrites this page -->"
+
+
 def write_doc(
     path: Path, info: dict[str, str], steps: list[Step], checks, when: str, shares: list[str]
 ) -> None:
+    kernels = kernel_workers(DEFAULT_JOBS)
     lines = [
         "# Benchmark: `unga-brief run` against plain `jupyter nbconvert --execute`",
         "",
         "Measured by `bench/bench_run.py` (run by hand: `make bench`, or",
-        "`.venv/bin/python bench/bench_run.py --doc docs/benchmark.md` to rewrite this page).",
+        "`.venv/bin/python bench/bench_run.py --doc docs/benchmark.md` to rewrite the measured part;",
+        "the notes written by hand after it are kept).",
         "",
         "On a scratch copy of the project with the shipped data, in one run:",
         "",
         "- **(a) cold**: `unga-brief run --force` on a fresh copy (no `build/`, `report/`,",
         "  `figures/`; `--repeat` times, three by default, the median run reported): validate",
-        "  while the kernels start (one per CPU: two here); the analysis",
+        f"  while the kernels start (one per CPU: {kernels} here); the analysis",
         "  pass shared out between them (the shared frames, every finding of the briefing and its chart,",
-        "  each computed once, into `build/cache/<digest>/`); the five notebooks in the same",
-        "  kernels (namespace reset between two), copying the charts; the briefing's HTML and",
+        f"  each computed once, into `build/cache/<digest>/`); the {len(NOTEBOOKS)} notebooks in",
+        "  the same kernels (namespace reset before each), copying the charts; the briefing's HTML and",
         "  PDF while the last notebooks run; atomic publish;",
         "- **(b) unchanged**: `unga-brief run` again with nothing changed (inputs hashed, no work);",
         "- **(a0), (b0)** (with `--before REF`): the same two steps on a copy of the project at",
@@ -357,8 +364,7 @@ def write_doc(
         "CPU time is user + sys of the whole process tree (`getrusage(RUSAGE_CHILDREN)` deltas,",
         "kernels and Chromium included); peak RSS is that of the largest single process (its own",
         "high-water mark, VmHWM), the tree polled every 50 ms in a command's first second, then every",
-        "0.5 s (polled every 50 ms throughout, the polling itself cost the 2-core machine about a",
-        "second of the cold run).",
+        "0.5 s (a process living less than that may be missed, in the processes column too).",
         "",
         f"Date: {when}",
         "",
@@ -377,7 +383,7 @@ def write_doc(
         *[f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in checks],
         "",
         "Notes: (a) spends less CPU than (c) because the analysis is done once per run (the",
-        "frames, the briefing's findings and their charts, shared out between the run's two",
+        f"frames, the briefing's findings and their charts, shared out between the run's {kernels}",
         "kernels), one kernel per CPU imports the stack instead of one per notebook, and papermill writes each",
         "executed notebook once; its wall time also depends on free cores (compare the load",
         "averages above). (b) reads params.yaml and hashes the inputs without importing",
@@ -385,7 +391,9 @@ def write_doc(
         "cannot invalidate it.",
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    notes = old[old.index(NOTES_MARK) :] if NOTES_MARK in old else NOTES_MARK + "\n"
+    path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

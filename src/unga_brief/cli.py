@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from unga_brief.core.errors import Terminated, UngaBriefError, one_line
 from unga_brief.core.paths import Paths
+from unga_brief.notebook_runs import DEFAULT_JOBS
 
 #: OS errors that mean an output could not be written (exit 4); any other is an input (exit 2).
 WRITE_ERRNOS = frozenset(
@@ -303,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--jobs",
         type=int,
-        default=4,
-        help="kernels running the notebooks in parallel, at most one per CPU (default 4)",
+        default=DEFAULT_JOBS,
+        help=f"kernels running the notebooks in parallel, at most one per CPU "
+        f"(default {DEFAULT_JOBS})",
     )
     s.add_argument(
         "--refresh",

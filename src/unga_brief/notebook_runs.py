@@ -21,6 +21,8 @@ from unga_brief.core.paths import Paths
 #: The notebooks, in reading order. Each only needs the validated data, so they run in parallel.
 NOTEBOOKS = ["00_data", "01_vote_tables", "02_abstention", "03_us_posture", "04_briefing"]
 BRIEFING = "04_briefing"
+#: ``unga-brief run --jobs``: kernels asked for (at most one per CPU, :func:`kernel_workers`).
+DEFAULT_JOBS = 4
 #: CRITICAL, not ERROR: on shutdown jupyter_client always interrupts the kernel (SIGINT) first;
 #: when that lands while the kernel is still inside a message handler, ipykernel logs
 #: "KeyboardInterrupt caught in kernel." at ERROR level (kernelbase.dispatch_shell), a spurious

@@ -36,6 +36,7 @@ from unga_brief.core.transaction import (
 )
 from unga_brief.notebook_runs import (
     BRIEFING,
+    DEFAULT_JOBS,
     NOTEBOOKS,
     keep_failed,
     kernel_env,
@@ -231,7 +232,7 @@ def run(
     params_file: Path | str | None = None,
     *,
     force: bool = False,
-    jobs: int = 4,
+    jobs: int = DEFAULT_JOBS,
     progress: Callable[[str], None] = log.info,
     refresh: bool = False,
     lock_wait: float | None = None,
