@@ -193,7 +193,6 @@ def test_a_client_is_ready_without_waiting_for_iopub_to_fall_silent():
     from unga_brief.kernels import kernel_manager_class
 
     km = kernel_manager_class()(kernel_name="python3")
-    km.opened = []
     run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
     try:
         kc = km.client()

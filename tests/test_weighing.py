@@ -53,10 +53,13 @@ def test_baseline_names_the_states_most_above_their_own_record(ctx):
     more = len(shown) - weighing.HEADLINE_NAMES
     assert f"Against their own record: {first} and {more} more abstained on" in f.headline
     # Both topics' findings carry one table of every state on both sets (02_abstention shows
-    # it once, from the Ukraine finding).
+    # it once: weighing.baselines_table).
     gaza = weighing.baseline(ctx, "gaza").data
     assert set(f.data["topic"]) == {"ukraine", "gaza"}
     assert f.data.equals(gaza)
+    shown = weighing.baselines_table(ctx)
+    assert "coverage_note" not in shown.columns
+    assert shown.equals(gaza.drop(columns=["coverage_note"], errors="ignore"))
 
 
 def test_baseline_of_a_set_too_small_says_why_no_state_is_named():

@@ -123,6 +123,10 @@ def kernel_manager_class():
         leaves their channels open; the worker closes them after each notebook. Its clients
         are :class:`ReadyClient`."""
 
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.opened: list = []  # the clients opened since the worker last closed them
+
         @default("client_factory")
         def _ready_client(self):
             return ReadyClient
@@ -193,7 +197,6 @@ class _Worker(threading.Thread):
         from jupyter_core.utils import run_sync
 
         km = kernel_manager_class()(kernel_name="python3")
-        km.opened = []
         run_sync(km.start_kernel)(
             cwd=str(self.pool.cwd), extra_arguments=list(self.pool.extra_arguments)
         )

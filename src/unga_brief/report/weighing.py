@@ -170,6 +170,12 @@ def weighted(ctx) -> Finding:
     return Finding("weighted", sentence, "", chart, r, headline=head, texts=list(p.all_texts))
 
 
+def baselines_table(ctx) -> pd.DataFrame:
+    """Every state on both sets against its rates on all Assembly roll calls (the table both
+    :func:`baseline` findings carry; read from the Ukraine one), without its coverage notes."""
+    return ctx.finding("baseline_ukraine").data.drop(columns=["coverage_note"], errors="ignore")
+
+
 def baseline(ctx, topic: str = "ukraine") -> Finding:
     """The states whose abstention on a topic most exceeds their own abstention on all GA roll
     calls (the whole-Assembly layer)."""
