@@ -443,41 +443,27 @@ def main(argv: list[str] | None = None) -> int:
         cli = [sys.executable, "-m", "unga_brief.cli"]
         print(f"scratch copy: {root}\nmachine: {info['cpus']}, {info['ram']} RAM", flush=True)
         before: list[Step] = []
-        cold0: list[Step] = []
-        cold: list[Step] = []
+        trees = [("a", "`unga-brief run --force`, cold", env, root)]
         if args.before:
             old_root, old_env = before_copy(args.before, scratch, env)
             logs.update({k: scratch / f"bench-{k}.log" for k in ("a0", "b0")})
             label = f"before ({args.before})"
+            trees.insert(0, ("a0", f"{label}: `unga-brief run --force`, cold", old_env, old_root))
         # The cold run, ``--repeat`` times (alternating with the "before" tree's): a single cold
         # run on this machine varied by over a second from one minute to the next.
+        cold: dict[str, list[Step]] = {key: [] for key, *_ in trees}
         for _ in range(args.repeat):
-            if args.before:
-                fresh(old_root)
-                cold0.append(
+            for key, text, tree_env, tree_root in trees:
+                fresh(tree_root)
+                cold[key].append(
                     measure(
-                        Step("a0", f"{label}: `unga-brief run --force`, cold"),
-                        [[*cli, "run", "--force"]],
-                        old_env,
-                        old_root,
-                        logs["a0"],
+                        Step(key, text), [[*cli, "run", "--force"]], tree_env, tree_root, logs[key]
                     )
                 )
-                print(f"(a0) {cold0[-1].wall:.2f} s", flush=True)
-            fresh(root)
-            cold.append(
-                measure(
-                    Step("a", "`unga-brief run --force`, cold"),
-                    [[*cli, "run", "--force"]],
-                    env,
-                    root,
-                    logs["a"],
-                )
-            )
-            print(f"(a) {cold[-1].wall:.2f} s", flush=True)
+                print(f"({key}) {cold[key][-1].wall:.2f} s", flush=True)
         if args.before:
-            before.append(median_run(cold0))
-        a = median_run(cold)
+            before.append(median_run(cold["a0"]))
+        a = median_run(cold["a"])
         assert (root / "report" / "briefing.pdf").is_file(), "(a) published no PDF"
         b = measure(
             Step("b", "`unga-brief run`, nothing changed"), [[*cli, "run"]], env, root, logs["b"]
